@@ -1,0 +1,64 @@
+"""Runtime settings from the environment (the site itself lives in the site YAML).
+
+| variable | default | meaning |
+|---|---|---|
+| ``ARTGUARD_DATA_DIR`` | ``./var`` | database, snapshots and other files |
+| ``ARTGUARD_DATABASE_URL`` | SQLite file ``<data dir>/artguard.db`` | any SQLAlchemy URL (PostgreSQL at scale) |
+| ``ARTGUARD_BUS_URL`` | ``memory://`` | ``memory://`` (in-process) or ``mqtt://host:port`` |
+| ``ARTGUARD_SQLITE_SYNCHRONOUS`` | ``FULL`` | SQLite ``synchronous`` pragma (``FULL`` survives power loss) |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = field(default_factory=lambda: Path("var"))
+    database_url: str | None = None
+    bus_url: str = "memory://"
+    sqlite_synchronous: str = "FULL"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
+        env = dict(os.environ if env is None else env)
+        values: dict[str, object] = {
+            "data_dir": Path(env.get("ARTGUARD_DATA_DIR", "var")),
+            "database_url": env.get("ARTGUARD_DATABASE_URL") or None,
+            "bus_url": env.get("ARTGUARD_BUS_URL", "memory://"),
+            "sqlite_synchronous": env.get("ARTGUARD_SQLITE_SYNCHRONOUS", "FULL").upper(),
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)  # type: ignore[arg-type]
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        scheme = urlparse(self.bus_url).scheme
+        if scheme not in {"memory", "mqtt"}:
+            raise ConfigError(
+                f"ARTGUARD_BUS_URL={self.bus_url!r}: expected memory:// or mqtt://host[:port]"
+            )
+        if self.sqlite_synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
+            raise ConfigError(
+                f"ARTGUARD_SQLITE_SYNCHRONOUS={self.sqlite_synchronous!r}: "
+                "expected OFF, NORMAL, FULL or EXTRA"
+            )
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'artguard.db').resolve()}"
+
+    @property
+    def snapshots_dir(self) -> Path:
+        return self.data_dir / "snapshots"

@@ -1,0 +1,250 @@
+"""The typed events every part of artguard speaks.
+
+Devices and integrations send *device events* (access attempts, door states, sensor readings,
+detections, camera health). Analytics emit *alerts*; triage emits *incident changes*; operators
+produce *operator actions*. All of them share :class:`EventBase`: an id chosen by the sender
+(so a retry is recognised and stored once), the device it concerns, the time at the site when
+it happened and the time artguard received it.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$"
+"""Ids are short, printable and safe inside an MQTT topic level (no ``/``, ``+`` or ``#``)."""
+
+
+def new_id() -> str:
+    """A fresh random event id."""
+    return uuid.uuid4().hex
+
+
+def utcnow() -> datetime:
+    """Timezone-aware current time; the only clock call site code should use."""
+    return datetime.now(UTC)
+
+
+class Severity(StrEnum):
+    """How bad an alert or incident is; ordered from least to most severe."""
+
+    info = "info"
+    low = "low"
+    medium = "medium"
+    high = "high"
+    critical = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_ORDER.index(self)
+
+    @classmethod
+    def highest(cls, severities: list[Severity]) -> Severity:
+        return max(severities, key=lambda s: s.rank, default=cls.info)
+
+
+_SEVERITY_ORDER = list(Severity)
+
+
+class EventBase(BaseModel):
+    """Fields common to every event."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    id: str = Field(
+        default_factory=new_id,
+        pattern=ID_PATTERN,
+        description="Unique event id chosen by the sender; resending the same id is a no-op.",
+    )
+    kind: str
+    device_id: str = Field(pattern=ID_PATTERN, description="The device the event comes from.")
+    site_time: AwareDatetime = Field(description="When it happened, by the device's clock.")
+    received_time: AwareDatetime | None = Field(
+        default=None, description="When artguard accepted it; set by ingestion."
+    )
+
+    def received(self, at: datetime | None = None) -> EventBase:
+        """A copy stamped with the time artguard accepted it."""
+        return self.model_copy(update={"received_time": at or utcnow()})
+
+
+Factor = Literal["card", "pin", "face", "mobile"]
+
+
+class AccessAttempt(EventBase):
+    """A credential presented at a reader (``device_id`` is the reader)."""
+
+    kind: Literal["access_attempt"] = "access_attempt"
+    credential_id: str = Field(pattern=ID_PATTERN)
+    factors: list[Factor] = Field(default_factory=lambda: ["card"], min_length=1)
+    granted: bool | None = Field(
+        default=None,
+        description="The panel's own decision, when the panel decided; None asks artguard.",
+    )
+    direction: Literal["in", "out"] | None = None
+
+
+class DoorState(EventBase):
+    """A door's contact and lock state (``device_id`` is the door or its contact sensor)."""
+
+    kind: Literal["door_state"] = "door_state"
+    door_id: str = Field(pattern=ID_PATTERN)
+    contact: Literal["open", "closed"]
+    locked: bool | None = None
+
+
+class SensorReading(EventBase):
+    """One value from a sensor (``device_id`` is the sensor)."""
+
+    kind: Literal["sensor_reading"] = "sensor_reading"
+    value: float
+    unit: str | None = Field(default=None, max_length=16)
+    tamper: bool = Field(default=False, description="The sensor's tamper contact is open.")
+
+    @field_validator("value")
+    @classmethod
+    def _finite(cls, value: float) -> float:
+        if not math.isfinite(value):
+            raise ValueError("value must be a finite number (got NaN or infinity)")
+        return value
+
+
+class TrackedObject(BaseModel):
+    """One detected (and possibly tracked) object in a camera frame."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    track_id: int | None = Field(default=None, ge=0)
+    class_name: str = "person"
+    confidence: float = Field(ge=0.0, le=1.0)
+    bbox: tuple[float, float, float, float] = Field(
+        description="x1, y1, x2, y2 in image pixels."
+    )
+    floor_xy: tuple[float, float] | None = Field(
+        default=None, description="Foot point on the floor plan in metres, if known."
+    )
+
+    @field_validator("bbox")
+    @classmethod
+    def _ordered(cls, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        x1, y1, x2, y2 = box
+        if not (x2 >= x1 and y2 >= y1):
+            raise ValueError("bbox must be x1, y1, x2, y2 with x2 >= x1 and y2 >= y1")
+        return box
+
+
+class Detection(EventBase):
+    """The objects a camera saw in one analysed frame (``device_id`` is the camera)."""
+
+    kind: Literal["detection"] = "detection"
+    objects: list[TrackedObject] = Field(default_factory=list)
+    frame_width: int | None = Field(default=None, gt=0)
+    frame_height: int | None = Field(default=None, gt=0)
+
+
+class CameraHealth(EventBase):
+    """A camera's health as seen by its ingest worker (``device_id`` is the camera)."""
+
+    kind: Literal["camera_health"] = "camera_health"
+    status: Literal["online", "offline", "frozen", "covered", "blinded", "defocused", "moved"]
+    detail: str | None = Field(default=None, max_length=500)
+
+
+EvidenceValue = str | int | float | bool | None
+
+
+class Alert(EventBase):
+    """Something an analytic judged worth a human's attention, with its reasons."""
+
+    kind: Literal["alert"] = "alert"
+    rule: str = Field(description="The rule that raised it, e.g. 'door_forced'.")
+    severity: Severity
+    title: str = Field(max_length=200)
+    reasons: list[str] = Field(min_length=1, description="Plain-language reasons with values.")
+    evidence: dict[str, EvidenceValue] = Field(default_factory=dict)
+    source_event_ids: list[str] = Field(default_factory=list)
+    dedup_key: str = Field(description="Alerts with the same key describe the same cause.")
+    room_id: str | None = None
+    artwork_id: str | None = None
+    first_event_time: AwareDatetime = Field(description="Site time of the earliest evidence.")
+
+
+IncidentStatus = Literal["open", "acknowledged", "resolved", "false_alarm"]
+
+
+class IncidentChanged(EventBase):
+    """An incident was opened, grew or changed state (``device_id`` is ``triage``)."""
+
+    kind: Literal["incident"] = "incident"
+    incident_id: str
+    status: IncidentStatus
+    severity: Severity
+    title: str
+    room_id: str | None = None
+    alert_count: int = Field(ge=0)
+    change: str = Field(description="What changed: opened, alert_added, acknowledged, ...")
+
+
+class OperatorAction(EventBase):
+    """A person did something in artguard (``device_id`` is the console, e.g. ``api``)."""
+
+    kind: Literal["operator_action"] = "operator_action"
+    actor: str
+    action: str
+    target_id: str | None = None
+    note: str | None = Field(default=None, max_length=2000)
+
+
+Event = Annotated[
+    AccessAttempt
+    | DoorState
+    | SensorReading
+    | Detection
+    | CameraHealth
+    | Alert
+    | IncidentChanged
+    | OperatorAction,
+    Field(discriminator="kind"),
+]
+
+EVENT_TYPES: dict[str, type[EventBase]] = {
+    cls.model_fields["kind"].default: cls
+    for cls in (
+        AccessAttempt,
+        DoorState,
+        SensorReading,
+        Detection,
+        CameraHealth,
+        Alert,
+        IncidentChanged,
+        OperatorAction,
+    )
+}
+
+DEVICE_EVENT_KINDS: frozenset[str] = frozenset(
+    {"access_attempt", "door_state", "sensor_reading", "detection", "camera_health"}
+)
+"""Kinds that devices and integrations may send through ingestion."""
+
+_EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def parse_event(data: Any) -> EventBase:
+    """Validate a dict into its typed event; raises ``pydantic.ValidationError``."""
+    return _EVENT_ADAPTER.validate_python(data)
+
+
+def parse_event_json(raw: str | bytes) -> EventBase:
+    """Validate JSON text into its typed event; raises ``pydantic.ValidationError``."""
+    return _EVENT_ADAPTER.validate_json(raw)
+
+
+def event_to_json(event: EventBase) -> str:
+    """Canonical JSON of an event as sent on the bus and stored."""
+    return event.model_dump_json(exclude_none=False)

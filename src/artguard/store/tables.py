@@ -1,0 +1,127 @@
+"""Database schema (SQLAlchemy 2 Core tables). Alembic migrations in ``migrations/`` follow it.
+
+Times are stored as timezone-aware UTC datetimes. JSON columns hold the parts that are read
+whole (reasons, evidence, payloads), never queried field by field.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+# Naming convention so Alembic migrations get deterministic constraint names on every backend.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite only makes INTEGER PRIMARY KEY an alias of the rowid; BigInteger elsewhere.
+AutoId = BigInteger().with_variant(Integer(), "sqlite")
+
+Tz = DateTime(timezone=True)
+
+events = Table(
+    "events",
+    metadata,
+    Column("seq", AutoId, primary_key=True, autoincrement=True),
+    Column("id", String(128), nullable=False, unique=True),
+    Column("kind", String(32), nullable=False),
+    Column("device_id", String(128), nullable=False),
+    Column("site_time", Tz, nullable=False),
+    Column("received_time", Tz, nullable=False),
+    Column("payload", Text, nullable=False, comment="the event's canonical JSON"),
+)
+Index("ix_events_received_time", events.c.received_time)
+Index("ix_events_device_site_time", events.c.device_id, events.c.site_time)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("pattern", String(64), nullable=True),
+    Column("room_id", String(128), nullable=True),
+    Column("owner", String(128), nullable=True),
+    Column("alert_count", Integer, nullable=False, default=0),
+    Column("first_event_time", Tz, nullable=False),
+    Column("detected_time", Tz, nullable=False),
+    Column("last_alert_time", Tz, nullable=False),
+    Column("acknowledged_time", Tz, nullable=True),
+    Column("resolved_time", Tz, nullable=True),
+    Column("resolution_note", Text, nullable=True),
+    Column("updated_time", Tz, nullable=False),
+)
+Index("ix_incidents_status", incidents.c.status)
+Index("ix_incidents_detected_time", incidents.c.detected_time)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("rule", String(64), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("device_id", String(128), nullable=False),
+    Column("room_id", String(128), nullable=True),
+    Column("artwork_id", String(128), nullable=True),
+    Column("dedup_key", String(256), nullable=False),
+    Column("first_event_time", Tz, nullable=False),
+    Column("raised_time", Tz, nullable=False),
+    Column("last_seen_time", Tz, nullable=False),
+    Column("repeat_count", Integer, nullable=False, default=1),
+    Column("reasons", JSON, nullable=False),
+    Column("evidence", JSON, nullable=False),
+    Column("source_event_ids", JSON, nullable=False),
+    Column(
+        "incident_id",
+        String(64),
+        ForeignKey("incidents.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+)
+Index("ix_alerts_dedup_key", alerts.c.dedup_key)
+Index("ix_alerts_incident_id", alerts.c.incident_id)
+Index("ix_alerts_raised_time", alerts.c.raised_time)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", AutoId, primary_key=True, autoincrement=False),
+    Column("ts", Tz, nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("subject", String(256), nullable=True),
+    Column("details", Text, nullable=False, comment="canonical JSON"),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+Index("ix_audit_log_ts", audit_log.c.ts)
+
+device_tokens = Table(
+    "device_tokens",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("devices", JSON, nullable=False, comment="device ids this token may send for"),
+    Column("created_time", Tz, nullable=False),
+    Column("revoked_time", Tz, nullable=True),
+)
