@@ -6,6 +6,9 @@ whole (reasons, evidence, payloads), never queried field by field.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -18,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
 )
 
 # Naming convention so Alembic migrations get deterministic constraint names on every backend.
@@ -34,7 +38,31 @@ metadata = MetaData(
 # SQLite only makes INTEGER PRIMARY KEY an alias of the rowid; BigInteger elsewhere.
 AutoId = BigInteger().with_variant(Integer(), "sqlite")
 
-Tz = DateTime(timezone=True)
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware datetimes stored as UTC on every backend.
+
+    SQLite keeps no zone, so values come back naive; this type makes them aware (UTC) again,
+    and refuses naive values on the way in so no local time is ever stored by mistake.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise ValueError(f"expected a timezone-aware datetime, got {value!r}")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Tz = UtcDateTime()
 
 events = Table(
     "events",

@@ -1,0 +1,90 @@
+"""The FastAPI application: ingestion, incidents, alerts, KPIs, health and the live stream."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from importlib.resources import files
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import HTMLResponse
+
+from artguard import __version__
+from artguard.api.live import LiveHub, live_router
+from artguard.api.routes_events import events_router
+from artguard.api.routes_health import health_router
+from artguard.api.routes_incidents import incidents_router
+from artguard.runtime import Runtime
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'self'; connect-src 'self' ws: wss:; "
+    "img-src 'self' data:; style-src 'self'; script-src 'self'",
+}
+
+
+BackgroundTask = Callable[[Runtime], Awaitable[None]]
+
+
+def create_app(runtime: Runtime, background: list[BackgroundTask] | None = None) -> FastAPI:
+    """The app for a runtime; the runtime starts and stops with the app.
+
+    ``background`` coroutines (e.g. the demo's simulated devices) run while the app is up.
+    """
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        tasks = [asyncio.create_task(task(runtime)) for task in background or []]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await runtime.stop()
+
+    app = FastAPI(
+        title="artguard",
+        version=__version__,
+        description="Self-hosted AI security for art galleries and museums.",
+        lifespan=lifespan,
+    )
+    hub = LiveHub(runtime.bus)
+    app.state.runtime = runtime
+    app.state.hub = hub
+    app.include_router(health_router(runtime, hub))
+    app.include_router(events_router(runtime.ingest))
+    app.include_router(incidents_router(runtime.engine, runtime.incidents))
+    app.include_router(live_router(hub))
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    static = files("artguard.web") / "static"
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> HTMLResponse:
+        return HTMLResponse((static / "index.html").read_text(encoding="utf-8"))
+
+    @app.get("/static/{name}", include_in_schema=False)
+    async def static_file(name: str) -> Response:
+        types = {".js": "text/javascript", ".css": "text/css"}
+        suffix = name[name.rfind(".") :] if "." in name else ""
+        if suffix not in types or "/" in name:
+            return Response(status_code=404)
+        path = static / name
+        if not path.is_file():
+            return Response(status_code=404)
+        return Response(path.read_text(encoding="utf-8"), media_type=types[suffix])
+
+    return app

@@ -1,0 +1,53 @@
+"""``GET /api/health``: is artguard up, and what has it been doing."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from artguard import __version__
+from artguard.api.live import LiveHub
+from artguard.runtime import Runtime
+
+
+def health_router(runtime: Runtime, hub: LiveHub) -> APIRouter:
+    router = APIRouter(tags=["health"])
+    started = time.monotonic()
+
+    def database_ok() -> bool:
+        try:
+            with runtime.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    @router.get("/api/health", summary="Liveness, dependencies and counters")
+    async def health() -> JSONResponse:
+        db_ok = await asyncio.to_thread(database_ok)
+        bus = runtime.bus.stats()
+        body: dict[str, Any] = {
+            "status": "ok" if db_ok else "degraded",
+            "version": __version__,
+            "site": {"id": runtime.site.id, "name": runtime.site.name},
+            "uptime_s": round(time.monotonic() - started, 1),
+            "database": {"ok": db_ok, "backend": runtime.engine.dialect.name},
+            "bus": {
+                "url": runtime.settings.bus_url,
+                "published": bus.published,
+                "subscribers": [asdict(s) | {"kinds": sorted(s.kinds or [])}
+                                for s in bus.subscribers],
+            },
+            "ingest": asdict(runtime.ingest.counters),
+            "rules": asdict(runtime.rules.stats),
+            "live": {"clients": hub.client_count, "dropped": hub.dropped},
+        }
+        return JSONResponse(status_code=200 if db_ok else 503, content=body)
+
+    return router

@@ -1,0 +1,175 @@
+"""Simulated devices for ``artguard demo``: a museum going about its day, in real time.
+
+Staff on shift badge through the doors of their zones; temperature and humidity follow a
+day/night cycle with noise; motion sensors see visitors in public rooms during opening hours;
+and every few minutes a scripted incident (a forced door, a glass break, a humidity excursion,
+a door held open, a knock on an artwork's mount) gives the dashboard something to show.
+
+The simulator only *produces* events (``events_until``); the caller feeds them through the
+real ingestion service, so the demo exercises the same pipeline as live devices. The full
+digital twin with visitors and red-team drills is a separate, larger component.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from artguard.events import AccessAttempt, DoorState, EventBase, SensorReading
+from artguard.site import Door, Sensor, Site
+
+SENSOR_PERIOD = timedelta(seconds=10)
+BADGE_MEAN_GAP_S = 20.0
+
+
+@dataclass(order=True)
+class _Scheduled:
+    due: datetime
+    order: int
+    event: EventBase = field(compare=False)
+
+
+def _diurnal(at: datetime, site: Site) -> float:
+    """-1 at 04:00 local time, +1 at 16:00: the shape of a building's daily swing."""
+    local = at.astimezone(site.tz)
+    hours = local.hour + local.minute / 60
+    return math.sin((hours - 10) / 24 * 2 * math.pi)
+
+
+class DemoSimulator:
+    """Generates plausible device events for a site, deterministic for a seed."""
+
+    def __init__(self, site: Site, start: datetime, *, seed: int = 7,
+                 incident_every: timedelta = timedelta(minutes=3)) -> None:
+        self.site = site
+        self._rng = random.Random(seed)
+        self._queue: list[_Scheduled] = []
+        self._order = itertools.count()
+        self._next_sensor_round = start
+        self._next_badge = start + timedelta(seconds=3)
+        self._incident_every = incident_every
+        self._next_incident = start + timedelta(seconds=20)
+        self._scripts: Iterator[Callable[[datetime], None]] = itertools.cycle(
+            [self._door_forced, self._humidity_excursion, self._door_held_open,
+             self._mount_knock, self._glass_break]
+        )
+        self._badged_doors = [d for d in site.doors if d.readers]
+        self._sensors = list(site.sensors)
+
+    def events_until(self, now: datetime) -> list[EventBase]:
+        """Every event due at or before ``now``, in time order."""
+        while self._next_sensor_round <= now:
+            self._sensor_round(self._next_sensor_round)
+            self._next_sensor_round += SENSOR_PERIOD
+        while self._next_badge <= now:
+            self._staff_badge(self._next_badge)
+            self._next_badge += timedelta(seconds=self._rng.expovariate(1 / BADGE_MEAN_GAP_S))
+        while self._next_incident <= now:
+            next(self._scripts)(self._next_incident)
+            self._next_incident += self._incident_every
+        due: list[EventBase] = []
+        while self._queue and self._queue[0].due <= now:
+            due.append(heapq.heappop(self._queue).event)
+        return due
+
+    # -- building blocks -------------------------------------------------------------------
+
+    def _at(self, due: datetime, event: EventBase) -> None:
+        heapq.heappush(self._queue, _Scheduled(due, next(self._order), event))
+
+    def _door_device(self, door: Door) -> str:
+        return door.contact or door.id
+
+    def _passage(self, door: Door, at: datetime, credential: str | None, hold_s: float) -> None:
+        """A badge (if any), the door opening a second later and closing ``hold_s`` after."""
+        if credential is not None and door.readers:
+            reader = self._rng.choice(door.readers)
+            self._at(at, AccessAttempt(device_id=reader, site_time=at,
+                                       credential_id=credential, granted=True))
+        opened = at + timedelta(seconds=1)
+        device = self._door_device(door)
+        self._at(opened, DoorState(device_id=device, site_time=opened, door_id=door.id,
+                                   contact="open"))
+        closed = opened + timedelta(seconds=hold_s)
+        self._at(closed, DoorState(device_id=device, site_time=closed, door_id=door.id,
+                                   contact="closed"))
+
+    def _reading(self, sensor: Sensor, at: datetime, value: float) -> None:
+        self._at(at, SensorReading(device_id=sensor.id, site_time=at, value=round(value, 3),
+                                   unit=sensor.unit))
+
+    # -- the ordinary day ------------------------------------------------------------------
+
+    def _sensor_round(self, at: datetime) -> None:
+        swing = _diurnal(at, self.site)
+        for sensor in self._sensors:
+            when = at + timedelta(milliseconds=self._rng.randrange(0, 9000))
+            if sensor.type == "temperature":
+                self._reading(sensor, when, 20.0 + 1.2 * swing + self._rng.gauss(0, 0.15))
+            elif sensor.type == "humidity":
+                self._reading(sensor, when, 50.0 - 3.0 * swing + self._rng.gauss(0, 0.6))
+            elif sensor.type == "motion":
+                busy = self.site.is_open_to_public(sensor.room, at)
+                self._reading(sensor, when, 1.0 if self._rng.random() < (0.7 if busy else 0.02)
+                              else 0.0)
+            elif sensor.type == "vibration":
+                limit = sensor.max if sensor.max is not None else 1.0
+                self._reading(sensor, when, abs(self._rng.gauss(0, limit * 0.08)))
+
+    def _staff_badge(self, at: datetime) -> None:
+        on_shift = [p for p in self.site.people
+                    if p.credentials and p.schedule and self.site.in_schedule(p.schedule, at)]
+        if not on_shift or not self._badged_doors:
+            return
+        person = self._rng.choice(on_shift)
+        doors = [d for d in self._badged_doors
+                 if "*" in person.zones or d.to_room in person.zones
+                 or d.from_room in person.zones]
+        if not doors:
+            return
+        door = self._rng.choice(doors)
+        self._passage(door, at, person.credentials[0].id, hold_s=self._rng.uniform(2, 6))
+
+    # -- scripted incidents ----------------------------------------------------------------
+
+    def _door_forced(self, at: datetime) -> None:
+        doors = [d for d in self.site.doors if d.readers]
+        door = max(doors, key=lambda d: max(self.site.room(r).security_level
+                                            for r in (d.from_room, d.to_room)
+                                            if r != "outside"))
+        self._passage(door, at, credential=None, hold_s=15)
+        motion = [s for s in self._sensors if s.type == "motion" and s.room == door.to_room]
+        for sensor in motion[:1]:
+            self._reading(sensor, at + timedelta(seconds=4), 1.0)
+
+    def _humidity_excursion(self, at: datetime) -> None:
+        sensors = [s for s in self._sensors if s.type == "humidity" and s.max is not None]
+        if sensors:
+            sensor = self._rng.choice(sensors)
+            for i in range(3):
+                self._reading(sensor, at + timedelta(seconds=10 * i), sensor.max + 4 + i)
+
+    def _door_held_open(self, at: datetime) -> None:
+        if not self._badged_doors:
+            return
+        door = self._rng.choice(self._badged_doors)
+        staff = [p for p in self.site.people if p.credentials]
+        credential = self._rng.choice(staff).credentials[0].id if staff else None
+        hold = self.site.held_open_limit(door.id).total_seconds() + 15
+        self._passage(door, at, credential, hold_s=hold)
+
+    def _mount_knock(self, at: datetime) -> None:
+        sensors = [s for s in self._sensors if s.type == "vibration" and s.max is not None]
+        if sensors:
+            sensor = self._rng.choice(sensors)
+            self._reading(sensor, at, sensor.max * 2.5)
+
+    def _glass_break(self, at: datetime) -> None:
+        sensors = [s for s in self._sensors if s.type == "glass_break"]
+        if sensors:
+            self._reading(self._rng.choice(sensors), at, 1.0)

@@ -1,0 +1,69 @@
+"""Durable event log: idempotent inserts and reads of the ``events`` table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from artguard.events import EventBase, event_to_json, parse_event_json
+from artguard.store.tables import events
+
+
+def _insert_for(conn: Connection) -> Any:
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        return sqlite.insert(events)
+    if dialect == "postgresql":
+        return postgresql.insert(events)
+    raise NotImplementedError(f"idempotent insert not implemented for {dialect}")
+
+
+def event_row(event: EventBase) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "kind": event.kind,
+        "device_id": event.device_id,
+        "site_time": event.site_time,
+        "received_time": event.received_time,
+        "payload": event_to_json(event),
+    }
+
+
+def insert_events(conn: Connection, batch: Sequence[EventBase]) -> set[str]:
+    """Insert events not yet stored; returns the ids that were new. Caller commits."""
+    if not batch:
+        return set()
+    rows = [event_row(e) for e in batch]
+    stmt = _insert_for(conn).on_conflict_do_nothing(index_elements=["id"]).returning(events.c.id)
+    return {row[0] for row in conn.execute(stmt, rows)}
+
+
+def load_events(
+    conn: Connection,
+    *,
+    after_seq: int = 0,
+    limit: int = 1000,
+    kinds: Sequence[str] | None = None,
+    since: datetime | None = None,
+) -> list[tuple[int, EventBase]]:
+    """Stored events in arrival order, with their sequence numbers."""
+    stmt = select(events.c.seq, events.c.payload).where(events.c.seq > after_seq)
+    if kinds:
+        stmt = stmt.where(events.c.kind.in_(list(kinds)))
+    if since is not None:
+        stmt = stmt.where(events.c.received_time >= since)
+    stmt = stmt.order_by(events.c.seq).limit(limit)
+    return [(seq, parse_event_json(payload)) for seq, payload in conn.execute(stmt)]
+
+
+def stored_ids(conn: Connection, ids: Sequence[str]) -> set[str]:
+    """Which of these ids are in the store (used by durability tests and replays)."""
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        found.update(r[0] for r in conn.execute(select(events.c.id).where(events.c.id.in_(chunk))))
+    return found
