@@ -60,7 +60,10 @@ class EventBase(BaseModel):
     id: str = Field(
         default_factory=new_id,
         pattern=ID_PATTERN,
-        description="Unique event id chosen by the sender; resending the same id is a no-op.",
+        description=(
+            "Unique event id chosen by the sender; resending the same id is a no-op. "
+            "Ingestion derives one from the content when it is missing."
+        ),
     )
     kind: str
     device_id: str = Field(pattern=ID_PATTERN, description="The device the event comes from.")

@@ -10,6 +10,8 @@ but neither stored nor published twice.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -75,6 +77,16 @@ class IngestCounters:
 
 AuthFailureHook = Callable[[str, str], Awaitable[None]]
 """Called with (source, reason) on every authentication failure."""
+
+
+def content_id(item: dict[str, Any]) -> str:
+    """An id derived from the event's content, for senders that send none.
+
+    Resending the same event (same device, time and values) then yields the same id, so
+    retries and replays stay idempotent even without sender-chosen ids.
+    """
+    canonical = json.dumps(item, sort_keys=True, separators=(",", ":"), default=str)
+    return "h-" + hashlib.sha256(canonical.encode()).hexdigest()[:40]
 
 
 def _field_of(error: dict[str, Any], kind: str) -> str:
@@ -175,6 +187,8 @@ class IngestService:
                     )
                 )
                 continue
+            if "id" not in item:
+                item = {**item, "id": content_id(item)}
             try:
                 event = parse_event({**item, "received_time": now})
             except ValidationError as exc:

@@ -122,13 +122,16 @@ class DoorHeldOpenRule:
     def on_event(self, event: EventBase) -> list[Alert]:
         if not isinstance(event, DoorState):
             return []
+        # Time has moved on to this event: doors past their limit alert first (in a replay no
+        # wall-clock tick runs between events, and a door closed late was still held open).
+        alerts = self.on_tick(event.site_time)
         if event.contact == "closed":
             self._open.pop(event.door_id, None)
-            return []
-        self._open.setdefault(
-            event.door_id, _Opening(event.site_time, event.id, event.device_id)
-        )
-        return self.on_tick(event.site_time)
+        else:
+            self._open.setdefault(
+                event.door_id, _Opening(event.site_time, event.id, event.device_id)
+            )
+        return alerts
 
     def on_tick(self, now: datetime) -> list[Alert]:
         alerts = []

@@ -48,6 +48,10 @@ class RuleEngine:
     def __init__(self, bus: Bus, rules: Iterable[Rule]) -> None:
         self._bus = bus
         self._rules = list(rules)
+        self._by_kind: dict[str, list[Rule]] = {}
+        for rule in self._rules:
+            for kind in rule.kinds:
+                self._by_kind.setdefault(kind, []).append(rule)
         self.stats = RuleStats()
         self.watermark: datetime | None = None
         self._clock_task: asyncio.Task[None] | None = None
@@ -63,15 +67,25 @@ class RuleEngine:
         self.stats.events += 1
         if self.watermark is None or event.site_time > self.watermark:
             self.watermark = event.site_time
-        for rule in self._rules:
-            if event.kind in rule.kinds:
-                await self._publish(rule, lambda r=rule: r.on_event(event))
+        for rule in self._by_kind.get(event.kind, ()):
+            try:
+                alerts = rule.on_event(event)
+            except Exception:  # one rule failing on one event must not stop the others
+                self._failed(rule, event.id)
+                continue
+            if alerts:
+                await self._publish(alerts)
 
     async def tick(self, now: datetime | None = None) -> None:
         """Let time-based rules fire as of ``now`` (default: the wall clock)."""
         at = now or utcnow()
         for rule in self._rules:
-            await self._publish(rule, lambda r=rule: r.on_tick(at))
+            try:
+                alerts = rule.on_tick(at)
+            except Exception:
+                self._failed(rule, "tick")
+                continue
+            await self._publish(alerts)
 
     def run_clock(self, interval_s: float = 1.0) -> None:
         """Start ticking with the wall clock (live mode)."""
@@ -90,13 +104,11 @@ class RuleEngine:
                 await self._clock_task
             self._clock_task = None
 
-    async def _publish(self, rule: Rule, run: object) -> None:
-        try:
-            alerts: list[Alert] = run()  # type: ignore[operator]
-        except Exception:  # one rule failing on one event must not stop the others
-            self.stats.errors[rule.name] = self.stats.errors.get(rule.name, 0) + 1
-            log.exception("rule %s failed", rule.name)
-            return
+    def _failed(self, rule: Rule, what: str) -> None:
+        self.stats.errors[rule.name] = self.stats.errors.get(rule.name, 0) + 1
+        log.exception("rule %s failed on %s", rule.name, what)
+
+    async def _publish(self, alerts: list[Alert]) -> None:
         for alert in alerts:
             self.stats.alerts += 1
             await self._bus.publish(alert.received())
