@@ -44,8 +44,14 @@ def _diurnal(at: datetime, site: Site) -> float:
 class DemoSimulator:
     """Generates plausible device events for a site, deterministic for a seed."""
 
-    def __init__(self, site: Site, start: datetime, *, seed: int = 7,
-                 incident_every: timedelta = timedelta(minutes=3)) -> None:
+    def __init__(
+        self,
+        site: Site,
+        start: datetime,
+        *,
+        seed: int = 7,
+        incident_every: timedelta = timedelta(minutes=3),
+    ) -> None:
         self.site = site
         self._rng = random.Random(seed)
         self._queue: list[_Scheduled] = []
@@ -55,8 +61,13 @@ class DemoSimulator:
         self._incident_every = incident_every
         self._next_incident = start + timedelta(seconds=20)
         self._scripts: Iterator[Callable[[datetime], None]] = itertools.cycle(
-            [self._door_forced, self._humidity_excursion, self._door_held_open,
-             self._mount_knock, self._glass_break]
+            [
+                self._door_forced,
+                self._humidity_excursion,
+                self._door_held_open,
+                self._mount_knock,
+                self._glass_break,
+            ]
         )
         self._badged_doors = [d for d in site.doors if d.readers]
         self._sensors = list(site.sensors)
@@ -89,19 +100,29 @@ class DemoSimulator:
         """A badge (if any), the door opening a second later and closing ``hold_s`` after."""
         if credential is not None and door.readers:
             reader = self._rng.choice(door.readers)
-            self._at(at, AccessAttempt(device_id=reader, site_time=at,
-                                       credential_id=credential, granted=True))
+            self._at(
+                at,
+                AccessAttempt(
+                    device_id=reader, site_time=at, credential_id=credential, granted=True
+                ),
+            )
         opened = at + timedelta(seconds=1)
         device = self._door_device(door)
-        self._at(opened, DoorState(device_id=device, site_time=opened, door_id=door.id,
-                                   contact="open"))
+        self._at(
+            opened, DoorState(device_id=device, site_time=opened, door_id=door.id, contact="open")
+        )
         closed = opened + timedelta(seconds=hold_s)
-        self._at(closed, DoorState(device_id=device, site_time=closed, door_id=door.id,
-                                   contact="closed"))
+        self._at(
+            closed, DoorState(device_id=device, site_time=closed, door_id=door.id, contact="closed")
+        )
 
     def _reading(self, sensor: Sensor, at: datetime, value: float) -> None:
-        self._at(at, SensorReading(device_id=sensor.id, site_time=at, value=round(value, 3),
-                                   unit=sensor.unit))
+        self._at(
+            at,
+            SensorReading(
+                device_id=sensor.id, site_time=at, value=round(value, 3), unit=sensor.unit
+            ),
+        )
 
     # -- the ordinary day ------------------------------------------------------------------
 
@@ -115,21 +136,27 @@ class DemoSimulator:
                 self._reading(sensor, when, 50.0 - 3.0 * swing + self._rng.gauss(0, 0.6))
             elif sensor.type == "motion":
                 busy = self.site.is_open_to_public(sensor.room, at)
-                self._reading(sensor, when, 1.0 if self._rng.random() < (0.7 if busy else 0.02)
-                              else 0.0)
+                self._reading(
+                    sensor, when, 1.0 if self._rng.random() < (0.7 if busy else 0.02) else 0.0
+                )
             elif sensor.type == "vibration":
                 limit = sensor.max if sensor.max is not None else 1.0
                 self._reading(sensor, when, abs(self._rng.gauss(0, limit * 0.08)))
 
     def _staff_badge(self, at: datetime) -> None:
-        on_shift = [p for p in self.site.people
-                    if p.credentials and p.schedule and self.site.in_schedule(p.schedule, at)]
+        on_shift = [
+            p
+            for p in self.site.people
+            if p.credentials and p.schedule and self.site.in_schedule(p.schedule, at)
+        ]
         if not on_shift or not self._badged_doors:
             return
         person = self._rng.choice(on_shift)
-        doors = [d for d in self._badged_doors
-                 if "*" in person.zones or d.to_room in person.zones
-                 or d.from_room in person.zones]
+        doors = [
+            d
+            for d in self._badged_doors
+            if "*" in person.zones or d.to_room in person.zones or d.from_room in person.zones
+        ]
         if not doors:
             return
         door = self._rng.choice(doors)
@@ -139,9 +166,12 @@ class DemoSimulator:
 
     def _door_forced(self, at: datetime) -> None:
         doors = [d for d in self.site.doors if d.readers]
-        door = max(doors, key=lambda d: max(self.site.room(r).security_level
-                                            for r in (d.from_room, d.to_room)
-                                            if r != "outside"))
+        door = max(
+            doors,
+            key=lambda d: max(
+                self.site.room(r).security_level for r in (d.from_room, d.to_room) if r != "outside"
+            ),
+        )
         self._passage(door, at, credential=None, hold_s=15)
         motion = [s for s in self._sensors if s.type == "motion" and s.room == door.to_room]
         for sensor in motion[:1]:

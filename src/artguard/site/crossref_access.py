@@ -1,0 +1,101 @@
+"""Cross-reference checks of access devices and people: doors, sensors, staff, policies."""
+
+from __future__ import annotations
+
+from artguard.site.checker import Checker, first_by_id
+from artguard.site.entities import OUTSIDE
+from artguard.site.people import ALL_ROOMS
+from artguard.site.problems import Loc
+
+
+def check_doors(c: Checker) -> None:
+    """Door rooms, implied adjacency and contact sensors."""
+    for i, door in enumerate(c.site.doors):
+        sides_known = [
+            c.ref(("doors", i, side), "rooms", room, extra=(OUTSIDE,))
+            for side, room in (("from_room", door.from_room), ("to_room", door.to_room))
+        ]
+        a, b = c.rooms.get(door.from_room), c.rooms.get(door.to_room)
+        if all(sides_known) and a and b and b.id not in a.adjacent and a.id not in b.adjacent:
+            c.add(
+                ("doors", i),
+                f"door joins {a.id!r} and {b.id!r} but the rooms are not adjacent; add "
+                f"{b.id!r} to rooms[{a.id}].adjacent and {a.id!r} to rooms[{b.id}].adjacent",
+            )
+        if door.contact is None:
+            continue
+        sensor = c.sensors.get(door.contact)
+        if not c.ref(("doors", i, "contact"), "sensors", door.contact) or sensor is None:
+            continue
+        if sensor.type != "door_contact":
+            c.add(
+                ("doors", i, "contact"),
+                f"sensor {sensor.id!r} is a {sensor.type} sensor; expected a door_contact sensor",
+            )
+        elif sensor.door is not None and sensor.door != door.id:
+            c.add(
+                ("doors", i, "contact"),
+                f"sensor {sensor.id!r} is fitted to door {sensor.door!r} (its door: field)",
+            )
+
+
+def check_sensors(c: Checker) -> None:
+    """What each sensor is fitted to, and that it is in the right room."""
+    artworks = first_by_id(c.site.artworks)
+    for i, sensor in enumerate(c.site.sensors):
+        c.ref(("sensors", i, "room"), "rooms", sensor.room)
+        if sensor.artwork is not None and c.ref(
+            ("sensors", i, "artwork"), "artworks", sensor.artwork
+        ):
+            art = artworks.get(sensor.artwork)
+            if art is not None and c.room_known(art.room) and art.room != sensor.room:
+                c.add(
+                    ("sensors", i, "artwork"),
+                    f"artwork {art.id!r} is in room {art.room!r} but this sensor is in "
+                    f"{sensor.room!r}; a sensor on an artwork is in the artwork's room",
+                )
+        door = c.contact_owner.get(sensor.id)
+        if sensor.door is not None:
+            found = c.ref(("sensors", i, "door"), "doors", sensor.door)
+            door = c.doors.get(sensor.door) if found else None
+        sides = (door.from_room, door.to_room) if door is not None else ()
+        if door is not None and all(c.room_known(r) for r in sides) and sensor.room not in sides:
+            c.add(
+                ("sensors", i, "room"),
+                f"the sensor is on door {door.id!r}, which joins {door.from_room!r} and "
+                f"{door.to_room!r}; expected one of those rooms",
+            )
+        if sensor.type == "door_contact" and sensor.door is None and door is None:
+            c.add(
+                ("sensors", i, "type"),
+                "a door_contact sensor must belong to a door: set door: on the sensor "
+                "or contact: on the door",
+            )
+
+
+def check_people(c: Checker) -> None:
+    """Roles, shifts, zones, and credentials that identify one person."""
+    first_holder: dict[str, Loc] = {}
+    for i, person in enumerate(c.site.people):
+        c.ref(("people", i, "role"), "roles", person.role)
+        if person.schedule is not None:
+            c.ref(("people", i, "schedule"), "schedules", person.schedule)
+        for j, zone in enumerate(person.zones):
+            if zone != ALL_ROOMS:
+                c.ref(("people", i, "zones", j), "rooms", zone)
+        for j, credential in enumerate(person.credentials):
+            loc = ("people", i, "credentials", j, "id")
+            if credential.id in first_holder:
+                c.add(
+                    loc,
+                    f"credential {credential.id!r} is listed twice; a credential identifies "
+                    "one person",
+                    also=first_holder[credential.id],
+                )
+            else:
+                first_holder[credential.id] = loc
+
+
+def check_policies(c: Checker) -> None:
+    for j, room in enumerate(c.site.policies.two_person_rooms):
+        c.ref(("policies", "two_person_rooms", j), "rooms", room)

@@ -1,0 +1,278 @@
+"""The things a site is made of: floors, rooms, artworks, cameras, doors, sensors.
+
+Each model checks what it can see on its own (a polygon that crosses itself, a sensor whose
+``min`` is above its ``max``). Whether the ids it names exist is checked across the whole site
+in :mod:`artguard.site.crossref`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from functools import cache
+from typing import Annotated, Literal
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from artguard.site.base import Id, Name, SiteModel, Text, unique_values
+from artguard.site.geometry import Point, polygon_problem
+
+OUTSIDE = "outside"
+"""Reserved room id for the far side of an exterior door."""
+
+SensorType = Literal[
+    "motion", "vibration", "door_contact", "glass_break", "temperature", "humidity"
+]
+CAMERA_SCHEMES = ("rtsp", "rtsps", "http", "https", "file")
+Point3 = tuple[float, float, float]
+
+
+def _check_polygon(points: list[Point]) -> list[Point]:
+    problem = polygon_problem(points)
+    if problem:
+        raise ValueError(problem)
+    return points
+
+
+Polygon = Annotated[list[Point], Field(min_length=3), AfterValidator(_check_polygon)]
+
+
+class SiteInfo(SiteModel):
+    """Who the site is and which clock its schedules use."""
+
+    id: Id = Field(description="Short id of the site, e.g. 'demo-museum'.")
+    name: Name = Field(description="Human name of the site.")
+    timezone: str = Field(
+        description="IANA time zone, e.g. 'Europe/London'; schedules are in this local time."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            close = difflib.get_close_matches(value, _zone_names(), n=3)
+            hint = f"; did you mean {' or '.join(close)}?" if close else ""
+            raise ValueError(
+                f"unknown time zone {value!r} (expected an IANA name such as Europe/London "
+                f"or America/New_York){hint}"
+            ) from None
+        return value
+
+
+@cache
+def _zone_names() -> list[str]:
+    return sorted(available_timezones())
+
+
+class Floor(SiteModel):
+    """One storey of the building."""
+
+    id: Id = Field(description="Floor id, referenced by rooms.")
+    name: Name = Field(description="Human name, e.g. 'Ground floor'.")
+    level: int = Field(default=0, description="Storey number: 0 ground, 1 first, -1 basement.")
+
+
+class Room(SiteModel):
+    """A room (or zone) on a floor plan."""
+
+    id: Id = Field(description=f"Room id ('{OUTSIDE}' is reserved for exterior doors).")
+    name: Name = Field(description="Human name shown to operators.")
+    floor: Id = Field(description="Id of the floor the room is on.")
+    polygon: Polygon = Field(
+        description="Outline on the floor plan in metres, [[x, y], ...], at least 3 points "
+        "in order around the room, not crossing itself."
+    )
+    security_level: int = Field(
+        ge=1,
+        le=4,
+        description="1 public circulation, 2 galleries and other guarded rooms, 3 staff only, "
+        "4 vault.",
+    )
+    public: bool = Field(
+        default=False, description="Visitors may be here during the room's opening hours."
+    )
+    opening_hours: Id | None = Field(
+        default=None, description="Schedule id of public opening hours; null: never open."
+    )
+    adjacent: list[Id] = Field(
+        default_factory=list,
+        description="Rooms reachable directly from this one; must be listed on both sides.",
+    )
+
+    @field_validator("id")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value == OUTSIDE:
+            raise ValueError(
+                f"the room id {OUTSIDE!r} is reserved for the far side of exterior doors"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _adjacency_sane(self) -> Room:
+        unique_values(self.adjacent, "room")
+        if self.id in self.adjacent:
+            raise ValueError(f"room {self.id!r} lists itself in adjacent")
+        return self
+
+
+def _year_text(value: object) -> object:
+    """Collection metadata years are text ("c.1845", "1816-17"); accept a bare number too."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class Barrier(SiteModel):
+    """A virtual barrier around an artwork, as seen by one camera."""
+
+    camera: Id = Field(description="Id of the camera whose image the polygon is drawn on.")
+    polygon: Polygon = Field(
+        description="Barrier outline in image pixels, [[x, y], ...], within the camera's "
+        "resolution; a person inside it is too close."
+    )
+
+
+class Artwork(SiteModel):
+    """An artwork on display or in store."""
+
+    id: Id = Field(description="Artwork id.")
+    title: Name = Field(description="Title as in the collection record.")
+    artist: Name = Field(description="Artist as in the collection record.")
+    year: Annotated[str | None, BeforeValidator(_year_text)] = Field(
+        default=None, description="Date as free text, e.g. 'c.1845' or 'exhibited 1842'."
+    )
+    medium: Text | None = Field(default=None, description="Medium, e.g. 'Oil paint on canvas'.")
+    accession_number: Name | None = Field(
+        default=None, description="The collection's accession number."
+    )
+    value_tier: int = Field(
+        ge=1, le=4, description="1 standard, 2 notable, 3 major, 4 masterpiece."
+    )
+    room: Id = Field(description="Id of the room the artwork is in.")
+    position: Point = Field(
+        description="[x, y] on the floor plan in metres; inside the room's polygon (a wall "
+        "counts as inside)."
+    )
+    mount_sensors: list[Id] = Field(
+        default_factory=list, description="Ids of sensors fitted to the mount or case."
+    )
+    barriers: list[Barrier] = Field(
+        default_factory=list, description="Virtual barrier polygons, one per camera seeing it."
+    )
+
+
+class Camera(SiteModel):
+    """A CCTV camera artguard analyses."""
+
+    id: Id = Field(description="Camera id (a device id).")
+    name: Name = Field(description="Human name.")
+    source: str = Field(
+        min_length=1,
+        description="Video source: rtsp://, rtsps://, http(s)://, file:// URL or a file path.",
+    )
+    rooms: list[Id] = Field(
+        min_length=1, description="Rooms the camera covers; the first is its home."
+    )
+    resolution: tuple[Annotated[int, Field(gt=0)], Annotated[int, Field(gt=0)]] = Field(
+        description="[width, height] of the analysed image in pixels."
+    )
+    fps: float = Field(default=5.0, gt=0, le=60, description="Frames per second to analyse.")
+    homography: tuple[Point3, Point3, Point3] | None = Field(
+        default=None, description="Optional 3x3 matrix from image pixels to floor metres."
+    )
+
+    @field_validator("source")
+    @classmethod
+    def _known_source(cls, value: str) -> str:
+        if "://" not in value:
+            return value  # a file path
+        url = urlparse(value)
+        if url.scheme not in CAMERA_SCHEMES:
+            raise ValueError(
+                f"unsupported source scheme {url.scheme!r} "
+                f"(expected one of: {', '.join(CAMERA_SCHEMES)}, or a file path)"
+            )
+        if url.scheme != "file" and not url.hostname:
+            raise ValueError(
+                f"source {value!r} has no host (expected e.g. rtsp://10.0.0.21/stream1)"
+            )
+        return value
+
+    @field_validator("rooms")
+    @classmethod
+    def _unique_rooms(cls, rooms: list[str]) -> list[str]:
+        return unique_values(rooms, "room")
+
+    @field_validator("homography")
+    @classmethod
+    def _invertible(cls, matrix: tuple[Point3, Point3, Point3] | None) -> object:
+        if matrix is not None:
+            (a, b, c), (d, e, f), (g, h, i) = matrix
+            if abs(a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g)) < 1e-12:
+                raise ValueError(
+                    "the homography is singular (determinant 0); it cannot map the image"
+                )
+        return matrix
+
+
+class Door(SiteModel):
+    """A door between two rooms (or a room and ``outside``), with its access devices."""
+
+    id: Id = Field(description="Door id (a device id: door controllers report as the door).")
+    name: Name = Field(description="Human name.")
+    from_room: Id = Field(description=f"Room on one side (or '{OUTSIDE}').")
+    to_room: Id = Field(
+        description=f"Room on the other side (or '{OUTSIDE}'); readers badge into this room."
+    )
+    readers: list[Id] = Field(
+        default_factory=list, description="Ids of the card/PIN/face readers at this door."
+    )
+    lock: Id | None = Field(default=None, description="Id of the door's lock, if controlled.")
+    contact: Id | None = Field(
+        default=None, description="Id of the door_contact sensor reporting open/closed."
+    )
+    held_open_seconds: int | None = Field(
+        default=None,
+        gt=0,
+        description="Seconds open before 'held open'; overrides policies.door_held_open_seconds.",
+    )
+
+    @model_validator(mode="after")
+    def _two_sides(self) -> Door:
+        if self.from_room == self.to_room:
+            raise ValueError(
+                f"from_room and to_room are both {self.from_room!r}; a door joins two rooms"
+            )
+        unique_values(self.readers, "reader")
+        return self
+
+
+class Sensor(SiteModel):
+    """A physical sensor; every sensor is in a room."""
+
+    id: Id = Field(description="Sensor id (a device id).")
+    type: SensorType = Field(
+        description="motion, vibration, door_contact, glass_break, temperature or humidity."
+    )
+    room: Id = Field(description="Id of the room the sensor is in.")
+    artwork: Id | None = Field(default=None, description="Artwork the sensor is fitted to, if any.")
+    door: Id | None = Field(default=None, description="Door a door_contact sensor is fitted to.")
+    unit: str | None = Field(
+        default=None, max_length=16, description="Unit of readings, e.g. 'C', '%RH', 'g'."
+    )
+    min: float | None = Field(default=None, description="Lowest acceptable reading, if any.")
+    max: float | None = Field(default=None, description="Highest acceptable reading, if any.")
+
+    @model_validator(mode="after")
+    def _range(self) -> Sensor:
+        if self.min is not None and self.max is not None and self.min >= self.max:
+            raise ValueError(f"min ({self.min:g}) must be below max ({self.max:g})")
+        return self
