@@ -1,11 +1,12 @@
 """Runtime settings from the environment (the site itself lives in the site YAML).
 
-| variable | default | meaning |
-|---|---|---|
-| ``ARTGUARD_DATA_DIR`` | ``./var`` | database, snapshots and other files |
-| ``ARTGUARD_DATABASE_URL`` | SQLite file ``<data dir>/artguard.db`` | any SQLAlchemy URL (PostgreSQL at scale) |
-| ``ARTGUARD_BUS_URL`` | ``memory://`` | ``memory://`` (in-process) or ``mqtt://host:port`` |
-| ``ARTGUARD_SQLITE_SYNCHRONOUS`` | ``FULL`` | SQLite ``synchronous`` pragma (``FULL`` survives power loss) |
+* ``ARTGUARD_DATA_DIR`` (default ``./var``): database, snapshots and other files.
+* ``ARTGUARD_DATABASE_URL`` (default: SQLite file ``<data dir>/artguard.db``): any SQLAlchemy
+  URL, e.g. PostgreSQL at scale.
+* ``ARTGUARD_BUS_URL`` (default ``memory://``): ``memory://`` (in-process) or
+  ``mqtt://host:port``.
+* ``ARTGUARD_SQLITE_SYNCHRONOUS`` (default ``FULL``, which survives power loss): SQLite's
+  ``synchronous`` pragma.
 """
 
 from __future__ import annotations

@@ -60,12 +60,19 @@ def sender(url: str, token: str, prefix: str, acked: list[str], stop: threading.
             now = datetime.now(UTC).isoformat()
             ids = [f"{prefix}-{batch_no}-{i}" for i in range(50)]
             batch = [
-                {"id": i, "kind": "sensor_reading", "device_id": "t-vault", "value": 20.0,
-                 "site_time": now}
+                {
+                    "id": i,
+                    "kind": "sensor_reading",
+                    "device_id": "t-vault",
+                    "value": 20.0,
+                    "site_time": now,
+                }
                 for i in ids
             ]
             try:
-                response = client.post(url, json=batch, headers={"Authorization": f"Bearer {token}"})
+                response = client.post(
+                    url, json=batch, headers={"Authorization": f"Bearer {token}"}
+                )
             except httpx.HTTPError:
                 return  # the server died mid-request: this batch was never acknowledged
             if response.status_code == 200:
@@ -107,9 +114,19 @@ def test_nothing_acknowledged_is_lost_on_kill_9(tmp_path: Path) -> None:
 
     restarted = start_server(data_dir, port)  # and it comes back on the same data
     try:
-        resend = httpx.post(url, headers={"Authorization": f"Bearer {token}"}, json=[
-            {"id": acked[0], "kind": "sensor_reading", "device_id": "t-vault", "value": 20.0,
-             "site_time": datetime.now(UTC).isoformat()}])
+        resend = httpx.post(
+            url,
+            headers={"Authorization": f"Bearer {token}"},
+            json=[
+                {
+                    "id": acked[0],
+                    "kind": "sensor_reading",
+                    "device_id": "t-vault",
+                    "value": 20.0,
+                    "site_time": datetime.now(UTC).isoformat(),
+                }
+            ],
+        )
         assert resend.status_code == 200 and resend.json()["duplicates"] == [acked[0]]
     finally:
         restarted.terminate()

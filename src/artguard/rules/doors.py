@@ -12,6 +12,11 @@ from artguard.site import Door, Site
 OUTSIDE = "outside"
 
 
+def local_clock(site: Site, at: datetime) -> str:
+    """A time as the guards read it: site local time of day."""
+    return f"{at.astimezone(site.tz):%H:%M:%S}"
+
+
 def door_room(site: Site, door: Door) -> str:
     """The room a door alert is pinned to: the inside room of an exterior door."""
     return door.from_room if door.to_room == OUTSIDE else door.to_room
@@ -71,7 +76,9 @@ class DoorForcedRule:
         if grant is None:
             since = "no badge was granted at this door"
         else:
-            since = f"the last grant was {(event.site_time - grant[0]).total_seconds():.0f} s before"
+            since = (
+                f"the last grant was {(event.site_time - grant[0]).total_seconds():.0f} s before"
+            )
         return [
             Alert(
                 device_id=event.device_id,
@@ -80,7 +87,8 @@ class DoorForcedRule:
                 severity=SEVERITY_BY_SECURITY_LEVEL.get(level, Severity.high),
                 title=f"Door forced: {door.name}",
                 reasons=[
-                    f"{door.name} opened at {event.site_time:%H:%M:%S} while locked; {since} "
+                    f"{door.name} opened at {local_clock(self._site, event.site_time)} "
+                    f"while locked; {since} "
                     f"(a grant counts for {self._window.total_seconds():.0f} s)",
                     f"security level {level} on this door",
                 ],
@@ -152,7 +160,8 @@ class DoorHeldOpenRule:
                     title=f"Door held open: {door.name}",
                     reasons=[
                         f"{door.name} has been open for {held.total_seconds():.0f} s since "
-                        f"{opening.since:%H:%M:%S}; the limit is {limit.total_seconds():.0f} s",
+                        f"{local_clock(self._site, opening.since)}; "
+                        f"the limit is {limit.total_seconds():.0f} s",
                     ],
                     evidence={
                         "door_id": door_id,

@@ -78,8 +78,7 @@ class SensorThresholdRule:
                 THRESHOLD_SEVERITY.get(sensor.type, Severity.medium),
                 f"{sensor.type.replace('_', ' ').capitalize()} {state} limit in {room}",
                 reasons=[
-                    f"{sensor.id} read {event.value:g}{unit}, {state} its limit of "
-                    f"{limit:g}{unit}"
+                    f"{sensor.id} read {event.value:g}{unit}, {state} its limit of {limit:g}{unit}"
                 ],
                 evidence={
                     "sensor_id": sensor.id,

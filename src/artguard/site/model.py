@@ -8,8 +8,8 @@ checks; one built directly from a dict has only passed the schema.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
