@@ -5,6 +5,9 @@
   URL, e.g. PostgreSQL at scale.
 * ``ARTGUARD_BUS_URL`` (default ``memory://``): ``memory://`` (in-process) or
   ``mqtt://host:port``.
+* ``ARTGUARD_MQTT_INGEST_URL`` (default: the bus URL when the bus is MQTT, else off):
+  ``mqtt://host:port`` of the broker devices publish to (``artguard/<site>/ingest/<device>``);
+  ``off`` disables MQTT ingestion.
 * ``ARTGUARD_SQLITE_SYNCHRONOUS`` (default ``FULL``, which survives power loss): SQLite's
   ``synchronous`` pragma.
 """
@@ -27,6 +30,7 @@ class Settings:
     database_url: str | None = None
     bus_url: str = "memory://"
     sqlite_synchronous: str = "FULL"
+    mqtt_ingest_url: str | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -36,6 +40,7 @@ class Settings:
             "database_url": env.get("ARTGUARD_DATABASE_URL") or None,
             "bus_url": env.get("ARTGUARD_BUS_URL", "memory://"),
             "sqlite_synchronous": env.get("ARTGUARD_SQLITE_SYNCHRONOUS", "FULL").upper(),
+            "mqtt_ingest_url": env.get("ARTGUARD_MQTT_INGEST_URL") or None,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         settings = cls(**values)  # type: ignore[arg-type]
@@ -48,6 +53,11 @@ class Settings:
             raise ConfigError(
                 f"ARTGUARD_BUS_URL={self.bus_url!r}: expected memory:// or mqtt://host[:port]"
             )
+        ingest = self.mqtt_ingest_url
+        if ingest not in (None, "off") and urlparse(ingest).scheme != "mqtt":
+            raise ConfigError(
+                f"ARTGUARD_MQTT_INGEST_URL={ingest!r}: expected mqtt://host[:port] or off"
+            )
         if self.sqlite_synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
             raise ConfigError(
                 f"ARTGUARD_SQLITE_SYNCHRONOUS={self.sqlite_synchronous!r}: "
@@ -59,6 +69,15 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'artguard.db').resolve()}"
+
+    @property
+    def resolved_mqtt_ingest_url(self) -> str | None:
+        """Where devices publish over MQTT, or None when MQTT ingestion is off."""
+        if self.mqtt_ingest_url == "off":
+            return None
+        if self.mqtt_ingest_url:
+            return self.mqtt_ingest_url
+        return self.bus_url if self.bus_url.startswith("mqtt://") else None
 
     @property
     def snapshots_dir(self) -> Path:

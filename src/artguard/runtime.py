@@ -7,11 +7,13 @@ from __future__ import annotations
 import hashlib
 import logging
 from pathlib import Path
+from urllib.parse import urlparse
 
 from artguard.bus import Bus, create_bus
 from artguard.config import Settings
 from artguard.ingest.auth_audit import AuthFailureAuditor
 from artguard.ingest.device_check import DeviceChecker
+from artguard.ingest.mqtt import MqttIngestListener
 from artguard.ingest.service import IngestService
 from artguard.ingest.tokens import DeviceTokens
 from artguard.ingest.writer import EventWriter
@@ -52,6 +54,7 @@ class Runtime:
             tokens=self.tokens,
             on_auth_failure=AuthFailureAuditor(self.audit),
         )
+        self.mqtt_ingest = self._mqtt_listener()
         self.rules = RuleEngine(self.bus, default_rules(site))
         self.incidents = IncidentManager(self.engine, self.bus, self.audit)
         self.rules.attach()
@@ -64,12 +67,16 @@ class Runtime:
         await self.bus.start()
         if self.live_clock:
             self.rules.run_clock()
+        if self.mqtt_ingest is not None:
+            await self.mqtt_ingest.start()
         self._started = True
         log.info("artguard started for site %s (bus %s)", self.site.id, self.settings.bus_url)
 
     async def stop(self) -> None:
         if not self._started:
             return
+        if self.mqtt_ingest is not None:  # stop taking events before the bus goes away
+            await self.mqtt_ingest.stop()
         await self.rules.stop()
         await self.bus.stop()
         await self.writer.stop()
@@ -82,6 +89,15 @@ class Runtime:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+    def _mqtt_listener(self) -> MqttIngestListener | None:
+        url = self.settings.resolved_mqtt_ingest_url
+        if url is None:
+            return None
+        parsed = urlparse(url)
+        return MqttIngestListener(
+            parsed.hostname or "127.0.0.1", parsed.port or 1883, self.site.id, self.ingest
+        )
 
     def _audit_config_load(self) -> None:
         details: dict[str, object] = {

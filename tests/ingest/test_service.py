@@ -23,8 +23,10 @@ async def test_valid_events_are_stored_then_published(runtime: Runtime) -> None:
         seen.append(event.id)
 
     runtime.bus.subscribe("spy", spy)
-    items = [reading("rh-vault", 50, at(NIGHT, 0), id="e1"), badge("r-front", "badge-1",
-                                                                   at(NIGHT, 1), id="e2")]
+    items = [
+        reading("rh-vault", 50, at(NIGHT, 0), id="e1"),
+        badge("r-front", "badge-1", at(NIGHT, 1), id="e2"),
+    ]
     result = await runtime.ingest.submit(items, token=None, source="test", trusted=True)
     assert result.accepted == ["e1", "e2"] and not result.rejected
     assert stored_count(runtime) == 2
@@ -55,10 +57,20 @@ async def test_bad_items_are_rejected_with_their_field_and_the_rest_kept(
 ) -> None:
     items = [
         reading("rh-vault", 50, at(NIGHT, 0), id="good"),
-        {"kind": "sensor_reading", "device_id": "rh-vault", "value": "wet", "site_time": at(NIGHT, 1)},
+        {
+            "kind": "sensor_reading",
+            "device_id": "rh-vault",
+            "value": "wet",
+            "site_time": at(NIGHT, 1),
+        },
         reading("nope-sensor", 1, at(NIGHT, 2)),
         reading("r-front", 1, at(NIGHT, 3)),
-        {"kind": "sensor_reading", "device_id": "rh-vault", "value": 1, "site_time": "2026-11-23T02:00:00"},
+        {
+            "kind": "sensor_reading",
+            "device_id": "rh-vault",
+            "value": 1,
+            "site_time": "2026-11-23T02:00:00",
+        },
         {"kind": "teleport", "device_id": "rh-vault"},
         "not an object",
         door("d-nowhere", "dc-front", "open", at(NIGHT, 4)),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import aiomqtt
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -42,8 +44,7 @@ async def test_forced_door_to_incident_on_postgres_and_mqtt(
     settings = Settings(
         data_dir=tmp_path, database_url=postgres_url, bus_url=f"mqtt://{host}:{port}"
     )
-    site = small_site.model_copy(update={})  # same site; unique MQTT topics per run below
-    runtime = Runtime(settings, site, site_path=SMALL_SITE, live_clock=False)
+    runtime = Runtime(settings, small_site, site_path=SMALL_SITE, live_clock=False)
     assert runtime.engine.dialect.name == "postgresql"
     async with runtime:
         items = [
@@ -66,4 +67,25 @@ async def test_forced_door_to_incident_on_postgres_and_mqtt(
         hall = next(i for i in incidents if i.room_id == "hall")
         row = await runtime.incidents.transition(hall.id, "acknowledge", "sam")
         assert row.status == "acknowledged"
+
+        # A device publishing over MQTT reaches the same pipeline, and hears back.
+        token = runtime.tokens.create("vault-glass", ["gb-gallery"])[1]
+        site_id = small_site.id
+        async with aiomqtt.Client(host, port, identifier=f"dev-{uuid.uuid4().hex[:8]}") as device:
+            await device.subscribe(f"artguard/{site_id}/ingest-result/gb-gallery", qos=1)
+            envelope = {
+                "token": token,
+                "request_id": "r1",
+                "events": [reading("gb-gallery", 1, at(NIGHT, 40))],
+            }
+            await device.publish(
+                f"artguard/{site_id}/ingest/gb-gallery", json.dumps(envelope), qos=1
+            )
+            answer = await asyncio.wait_for(anext(aiter(device.messages)), timeout=20)
+        body = json.loads(answer.payload)
+        assert body["status"] == "ok" and len(body["accepted"]) == 1, body
+        await asyncio.wait_for(runtime.bus.drain(), timeout=20)
+        with runtime.engine.connect() as conn:
+            rules = {a.rule for a in repo.list_alert_rows(conn, limit=50)}
+        assert "glass_break" in rules
         assert runtime.audit.verify().ok

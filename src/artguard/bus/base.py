@@ -45,9 +45,7 @@ class Bus(Protocol):
     async def publish(self, event: EventBase) -> None:
         """Send an event to every subscriber of its kind."""
 
-    def subscribe(
-        self, name: str, handler: Handler, kinds: Iterable[str] | None = None
-    ) -> None:
+    def subscribe(self, name: str, handler: Handler, kinds: Iterable[str] | None = None) -> None:
         """Call ``handler`` for each event of ``kinds`` (all kinds if None)."""
 
     async def drain(self) -> None:
