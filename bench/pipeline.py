@@ -64,19 +64,36 @@ def quiet_sensor_readings(site: Site, n: int) -> list[dict]:
     for i in range(n):
         sensor = sensors[i % len(sensors)]
         value = 20.0 if sensor.type == "temperature" else 50.0
-        readings.append({"id": uuid.uuid4().hex, "kind": "sensor_reading",
-                         "device_id": sensor.id, "value": value, "site_time": now})
+        readings.append(
+            {
+                "id": uuid.uuid4().hex,
+                "kind": "sensor_reading",
+                "device_id": sensor.id,
+                "value": value,
+                "site_time": now,
+            }
+        )
     return readings
 
 
-async def throughput(runtime: Runtime, seconds: float, batch: int, producers: int) -> tuple[int, float]:
+async def throughput(
+    runtime: Runtime, seconds: float, batch: int, producers: int
+) -> tuple[int, float]:
+    """Acknowledged events per second with ``producers`` senders of ``batch``-event batches.
+
+    The batches are made before the clock starts, so the figure is artguard's, not the
+    generator's.
+    """
+    pool = [
+        quiet_sensor_readings(runtime.site, batch) for _ in range(int(60_000 * seconds / batch))
+    ]
     deadline = time.perf_counter() + seconds
     total = 0
 
     async def producer() -> None:
         nonlocal total
-        while time.perf_counter() < deadline:
-            items = quiet_sensor_readings(runtime.site, batch)
+        while time.perf_counter() < deadline and pool:
+            items = pool.pop()
             result = await runtime.ingest.submit(items, token=None, source="bench", trusted=True)
             total += len(result.accepted)
 
@@ -86,7 +103,9 @@ async def throughput(runtime: Runtime, seconds: float, batch: int, producers: in
     return total, time.perf_counter() - start
 
 
-async def latency(runtime: Runtime, rate: float, seconds: float) -> tuple[int, list[float], list[float]]:
+async def latency(
+    runtime: Runtime, rate: float, seconds: float
+) -> tuple[int, list[float], list[float]]:
     site = runtime.site
     humid = [s for s in site.sensors if s.type == "humidity" and s.max is not None]
     quiet = [s for s in site.sensors if s.type == "temperature"]
@@ -131,8 +150,13 @@ async def latency(runtime: Runtime, rate: float, seconds: float) -> tuple[int, l
         else:
             sensor = quiet[i % len(quiet)]
             value = 20.0
-        item = {"id": uuid.uuid4().hex, "kind": "sensor_reading", "device_id": sensor.id,
-                "value": value, "site_time": utcnow().isoformat()}
+        item = {
+            "id": uuid.uuid4().hex,
+            "kind": "sensor_reading",
+            "device_id": sensor.id,
+            "value": value,
+            "site_time": utcnow().isoformat(),
+        }
         sent_at[item["id"]] = time.perf_counter()
         task = asyncio.create_task(
             runtime.ingest.submit([item], token=None, source="bench", trusted=True)
@@ -151,7 +175,9 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def run_config(name: str, settings: Settings, site: Site, args: argparse.Namespace) -> Figures:
+async def run_config(
+    name: str, settings: Settings, site: Site, args: argparse.Namespace
+) -> Figures:
     runtime = Runtime(settings, site, site_path=args.site, live_clock=False)
     async with runtime:
         count, elapsed = await throughput(runtime, args.seconds, args.batch, args.producers)
@@ -189,7 +215,9 @@ def drop_schema(schema: str) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=float, default=5.0, help="duration of each phase")
     parser.add_argument("--batch", type=int, default=1000, help="events per batch (throughput)")
     parser.add_argument("--producers", type=int, default=4, help="concurrent producers")
@@ -202,24 +230,36 @@ def main() -> int:
     if args.only in (None, "embedded"):
         with tempfile.TemporaryDirectory() as tmp:
             settings = Settings(data_dir=Path(tmp), sqlite_synchronous="FULL")
-            results.append(asyncio.run(run_config("in-process bus + SQLite (WAL, FULL)", settings, site, args)))
+            results.append(
+                asyncio.run(run_config("in-process bus + SQLite (WAL, FULL)", settings, site, args))
+            )
     if args.only in (None, "scale"):
         url, schema = postgres_schema_url()
         try:
             with tempfile.TemporaryDirectory() as tmp:
-                settings = Settings(data_dir=Path(tmp), database_url=url, bus_url="mqtt://127.0.0.1:1883")
-                results.append(asyncio.run(run_config("MQTT bus + PostgreSQL", settings, site, args)))
+                settings = Settings(
+                    data_dir=Path(tmp), database_url=url, bus_url="mqtt://127.0.0.1:1883"
+                )
+                results.append(
+                    asyncio.run(run_config("MQTT bus + PostgreSQL", settings, site, args))
+                )
         finally:
             drop_schema(schema)
     print(f"site: {site.id} ({len(site.sensors)} sensors); phases of {args.seconds:g} s")
-    print(f"{'configuration':<38} {'ingest ev/s':>12} {'rate':>6} {'alerts':>7} "
-          f"{'alert p50':>10} {'alert p99':>10} {'incident p50':>13} {'incident p99':>13}")
+    print(
+        f"{'configuration':<38} {'ingest ev/s':>12} {'rate':>6} {'alerts':>7} "
+        f"{'alert p50':>10} {'alert p99':>10} {'incident p50':>13} {'incident p99':>13}"
+    )
     for f in results:
-        print(f"{f.config:<38} {f.events_per_s:>12,.0f} {f.rate:>6.0f} {f.alerts:>7} "
-              f"{f.alert_p50_ms:>8.1f}ms {f.alert_p99_ms:>8.1f}ms "
-              f"{f.incident_p50_ms:>11.1f}ms {f.incident_p99_ms:>11.1f}ms")
-    print("targets: >= 20,000 ev/s ingested in-process with SQLite; p99 event-to-alert < 50 ms "
-          "at 1,000 ev/s")
+        print(
+            f"{f.config:<38} {f.events_per_s:>12,.0f} {f.rate:>6.0f} {f.alerts:>7} "
+            f"{f.alert_p50_ms:>8.1f}ms {f.alert_p99_ms:>8.1f}ms "
+            f"{f.incident_p50_ms:>11.1f}ms {f.incident_p99_ms:>11.1f}ms"
+        )
+    print(
+        "targets: >= 20,000 ev/s ingested in-process with SQLite; p99 event-to-alert < 50 ms "
+        "at 1,000 ev/s"
+    )
     return 0
 
 

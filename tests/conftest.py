@@ -46,15 +46,32 @@ def at(base: datetime, seconds: float) -> str:
 
 
 def door(door_id: str, device: str, contact: str, when: str, **extra: object) -> dict:
-    return {"kind": "door_state", "device_id": device, "door_id": door_id,
-            "contact": contact, "site_time": when, **extra}
+    return {
+        "kind": "door_state",
+        "device_id": device,
+        "door_id": door_id,
+        "contact": contact,
+        "site_time": when,
+        **extra,
+    }
 
 
 def badge(reader: str, credential: str, when: str, granted: bool = True, **extra: object) -> dict:
-    return {"kind": "access_attempt", "device_id": reader, "credential_id": credential,
-            "granted": granted, "site_time": when, **extra}
+    return {
+        "kind": "access_attempt",
+        "device_id": reader,
+        "credential_id": credential,
+        "granted": granted,
+        "site_time": when,
+        **extra,
+    }
 
 
 def reading(sensor: str, value: float, when: str, **extra: object) -> dict:
-    return {"kind": "sensor_reading", "device_id": sensor, "value": value, "site_time": when,
-            **extra}
+    return {
+        "kind": "sensor_reading",
+        "device_id": sensor,
+        "value": value,
+        "site_time": when,
+        **extra,
+    }

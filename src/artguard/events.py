@@ -126,9 +126,7 @@ class TrackedObject(BaseModel):
     track_id: int | None = Field(default=None, ge=0)
     class_name: str = "person"
     confidence: float = Field(ge=0.0, le=1.0)
-    bbox: tuple[float, float, float, float] = Field(
-        description="x1, y1, x2, y2 in image pixels."
-    )
+    bbox: tuple[float, float, float, float] = Field(description="x1, y1, x2, y2 in image pixels.")
     floor_xy: tuple[float, float] | None = Field(
         default=None, description="Foot point on the floor plan in metres, if known."
     )

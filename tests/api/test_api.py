@@ -46,28 +46,42 @@ def test_ingestion_needs_a_valid_token_and_failures_are_audited(client: TestClie
 
 
 def test_single_list_and_envelope_bodies(client: TestClient) -> None:
-    one = client.post("/api/events", json=reading("rh-vault", 50, at(NIGHT, 0), id="a"),
-                      headers=auth(client))
+    one = client.post(
+        "/api/events", json=reading("rh-vault", 50, at(NIGHT, 0), id="a"), headers=auth(client)
+    )
     assert one.status_code == 200 and one.json()["accepted"] == ["a"]
-    many = client.post("/api/events", headers=auth(client), json=[
-        reading("rh-vault", 51, at(NIGHT, 1), id="b"), reading("t-vault", 20, at(NIGHT, 1))])
+    many = client.post(
+        "/api/events",
+        headers=auth(client),
+        json=[reading("rh-vault", 51, at(NIGHT, 1), id="b"), reading("t-vault", 20, at(NIGHT, 1))],
+    )
     assert many.status_code == 200 and len(many.json()["accepted"]) == 2
-    envelope = client.post("/api/events", headers=auth(client),
-                           json={"events": [reading("rh-vault", 50, at(NIGHT, 0), id="a")]})
+    envelope = client.post(
+        "/api/events",
+        headers=auth(client),
+        json={"events": [reading("rh-vault", 50, at(NIGHT, 0), id="a")]},
+    )
     assert envelope.json()["duplicates"] == ["a"]
 
 
 def test_malformed_payloads_get_422_naming_the_problem_and_service_keeps_going(
     client: TestClient,
 ) -> None:
-    broken = client.post("/api/events", content=b'{"kind": "sensor_reading",',
-                         headers={**auth(client), "content-type": "application/json"})
+    broken = client.post(
+        "/api/events",
+        content=b'{"kind": "sensor_reading",',
+        headers={**auth(client), "content-type": "application/json"},
+    )
     assert broken.status_code == 422
     assert "malformed JSON at line 1" in broken.json()["detail"][0]["msg"]
-    partial = client.post("/api/events", headers=auth(client), json=[
-        reading("rh-vault", 50, at(NIGHT, 0), id="kept"),
-        {"kind": "sensor_reading", "device_id": "rh-vault", "site_time": at(NIGHT, 0)},
-    ])
+    partial = client.post(
+        "/api/events",
+        headers=auth(client),
+        json=[
+            reading("rh-vault", 50, at(NIGHT, 0), id="kept"),
+            {"kind": "sensor_reading", "device_id": "rh-vault", "site_time": at(NIGHT, 0)},
+        ],
+    )
     assert partial.status_code == 422
     body = partial.json()
     assert body["accepted"] == ["kept"]
@@ -78,8 +92,11 @@ def test_malformed_payloads_get_422_naming_the_problem_and_service_keeps_going(
 def test_forced_door_becomes_an_incident_an_operator_can_work(client: TestClient) -> None:
     with client.websocket_connect("/api/stream?kinds=alert,incident") as ws:
         assert ws.receive_json()["kind"] == "hello"
-        sent = client.post("/api/events", headers=auth(client),
-                           json=door("d-vault", "dc-vault", "open", at(NIGHT, 0)))
+        sent = client.post(
+            "/api/events",
+            headers=auth(client),
+            json=door("d-vault", "dc-vault", "open", at(NIGHT, 0)),
+        )
         assert sent.status_code == 200
         kinds = {ws.receive_json()["kind"], ws.receive_json()["kind"]}
         assert kinds == {"alert", "incident"}
@@ -95,8 +112,10 @@ def test_forced_door_becomes_an_incident_an_operator_can_work(client: TestClient
     assert again.status_code == 409
     no_reason = client.post(f"/api/incidents/{incident_id}/false-alarm", json={"actor": "sam"})
     assert no_reason.status_code == 422
-    fa = client.post(f"/api/incidents/{incident_id}/false-alarm",
-                     json={"actor": "sam", "note": "test of the alarm"})
+    fa = client.post(
+        f"/api/incidents/{incident_id}/false-alarm",
+        json={"actor": "sam", "note": "test of the alarm"},
+    )
     assert fa.json()["status"] == "false_alarm"
     assert client.get("/api/incidents/nope").status_code == 404
     kpis = client.get("/api/kpis").json()

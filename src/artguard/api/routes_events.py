@@ -65,8 +65,9 @@ def events_router(ingest: IngestService) -> APIRouter:
         items = split_items(body)
         if items is None:
             ingest.counters.rejected += 1
-            return _problem(422, "(body)", "expected an event object, a list of events, or "
-                            '{"events": [...]}')
+            return _problem(
+                422, "(body)", 'expected an event object, a list of events, or {"events": [...]}'
+            )
         source = f"http:{request.client.host if request.client else 'unknown'}"
         try:
             result = await ingest.submit(items, token=bearer_token(request), source=source)
@@ -79,8 +80,11 @@ def events_router(ingest: IngestService) -> APIRouter:
         content = result.as_dict()
         if result.rejected:
             content["detail"] = [
-                {"loc": ["body", r.index, *r.field.split(".")], "msg": r.message,
-                 "event_id": r.event_id}
+                {
+                    "loc": ["body", r.index, *r.field.split(".")],
+                    "msg": r.message,
+                    "event_id": r.event_id,
+                }
                 for r in result.rejected
             ]
             return JSONResponse(status_code=422, content=content)

@@ -41,8 +41,9 @@ def health_router(runtime: Runtime, hub: LiveHub) -> APIRouter:
             "bus": {
                 "url": runtime.settings.bus_url,
                 "published": bus.published,
-                "subscribers": [asdict(s) | {"kinds": sorted(s.kinds or [])}
-                                for s in bus.subscribers],
+                "subscribers": [
+                    asdict(s) | {"kinds": sorted(s.kinds or [])} for s in bus.subscribers
+                ],
             },
             "ingest": asdict(runtime.ingest.counters),
             "rules": asdict(runtime.rules.stats),

@@ -77,7 +77,9 @@ def run(
     from artguard.api.app import create_app
     from artguard.runtime import Runtime
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     settings = settings_from(data_dir, database_url, bus_url)
     loaded = site_from(site)
     runtime = Runtime(settings, loaded, site_path=site)
@@ -91,9 +93,7 @@ def demo(
     data_dir: Annotated[Path, typer.Option(help="Where the demo keeps its data.")] = Path(
         "var/demo"
     ),
-    incident_every: Annotated[
-        int, typer.Option(help="Seconds between scripted incidents.")
-    ] = 180,
+    incident_every: Annotated[int, typer.Option(help="Seconds between scripted incidents.")] = 180,
     seed: Annotated[int, typer.Option(help="Random seed of the simulated devices.")] = 7,
 ) -> None:
     """Run the bundled demo museum with simulated devices, so the dashboard is alive."""
@@ -101,7 +101,9 @@ def demo(
     from artguard.demo.runner import run_simulator
     from artguard.runtime import Runtime
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     settings = settings_from(data_dir, None)
     path = bundled_demo_site()
     runtime = Runtime(settings, site_from(path), site_path=path)
@@ -209,8 +211,9 @@ def token_create(
             raise typer.Exit(1)
     engine = open_database(settings_from(data_dir, database_url))
     token_id, token = DeviceTokens(engine).create(name, device)
-    AuditLog(engine).append("cli", "device_token.created", token_id,
-                            {"name": name, "devices": sorted(device)})
+    AuditLog(engine).append(
+        "cli", "device_token.created", token_id, {"name": name, "devices": sorted(device)}
+    )
     typer.echo(f"token id: {token_id}")
     typer.echo(f"token:    {token}")
     typer.echo("Store it in the device now; artguard keeps only its hash.")

@@ -150,7 +150,9 @@ class IncidentManager:
             raise TransitionError(f"unknown action {action!r}; expected one of {sorted(ACTIONS)}")
         if action == "false_alarm" and not (note and note.strip()):
             raise TransitionError("a false alarm needs a reason (note)")
-        row = await asyncio.to_thread(self._transition_sync, incident_id, ACTIONS[action], actor, note)
+        row = await asyncio.to_thread(
+            self._transition_sync, incident_id, ACTIONS[action], actor, note
+        )
         await self._bus.publish(
             OperatorAction(
                 device_id="api",

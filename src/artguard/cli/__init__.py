@@ -1,0 +1,24 @@
+"""The ``artguard`` command line. Each module in this package registers its own commands."""
+
+from __future__ import annotations
+
+import typer
+
+from artguard.cli import audit as audit_commands
+from artguard.cli import service as service_commands
+from artguard.cli import site as site_commands
+
+app = typer.Typer(
+    name="artguard",
+    help="Self-hosted AI security for art galleries and museums.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+for module in (site_commands, service_commands, audit_commands):
+    module.register(app)
+
+
+def main() -> None:
+    app()
