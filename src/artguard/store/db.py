@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, create_engine, event
+import threading
+from pathlib import Path
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 
 from artguard.config import Settings
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+# Arbitrary constant; every process migrating the same PostgreSQL database takes this lock.
+_MIGRATE_LOCK_KEY = 0x61727467_6D696772  # "artgmigr"
+# Alembic keeps the running migration context in module globals: one migration per process.
+_migrate_in_process = threading.Lock()
 
 
 def create_engine_for(settings: Settings) -> Engine:
@@ -28,11 +42,80 @@ def create_engine_for(settings: Settings) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic configuration built in code, so neither users nor services need an alembic.ini.
+
+    With ``connection`` the migration environment runs on it; without, ``env.py`` opens the
+    database named by ``ARTGUARD_DATA_DIR`` / ``ARTGUARD_DATABASE_URL`` (for writing new
+    migrations with ``alembic.command.revision(..., autogenerate=True)``).
+    """
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("path_separator", "os")
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (idempotent)."""
+    """Bring the schema to the newest migration; a no-op when it is already there.
+
+    The whole upgrade runs in one transaction that holds the database's write lock (SQLite:
+    ``BEGIN IMMEDIATE``; PostgreSQL: an advisory lock), so services starting together migrate
+    once and the others wait, then find nothing to do. On SQLite foreign keys are off while
+    migrating: batch migrations rebuild tables, and dropping a referenced table would otherwise
+    fire its ``ON DELETE`` actions on the rows that refer to it.
+    """
+    sqlite = engine.dialect.name == "sqlite"
+    with _migrate_in_process, engine.connect() as connection:
+        if sqlite:
+            # Only effective outside a transaction; pysqlite has not begun one yet.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                if sqlite:
+                    connection.exec_driver_sql("BEGIN IMMEDIATE")
+                elif engine.dialect.name == "postgresql":
+                    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATE_LOCK_KEY})")
+                config = alembic_config(connection)
+                if _created_before_migrations(connection):
+                    command.stamp(config, "head")
+                command.upgrade(config, "head")
+                if sqlite:
+                    _check_foreign_keys(connection)
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+
+
+def _created_before_migrations(connection: Connection) -> bool:
+    """True for a database made by ``metadata.create_all`` before artguard used Alembic.
+
+    Its tables are adopted as they are when they equal ``tables.py``; anything else is an
+    error rather than a guess.
+    """
+    if MigrationContext.configure(connection).get_current_revision() is not None:
+        return False
+    if not inspect(connection).has_table("audit_log"):
+        return False
     from artguard.store.tables import metadata
 
-    metadata.create_all(engine)
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    diffs = compare_metadata(context, metadata)
+    if diffs:
+        raise RuntimeError(
+            "the database has artguard tables but no migration history, and they differ from "
+            f"the current schema ({len(diffs)} differences, first: {diffs[0]}); migrate it by hand"
+        )
+    return True
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    violations = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if violations:
+        raise RuntimeError(f"migration left rows with dangling foreign keys: {violations[:5]}")
 
 
 def open_database(settings: Settings) -> Engine:

@@ -1,0 +1,206 @@
+"""Retention: how long each kind of data is kept, and the purge that enforces it.
+
+Rules per kind (a limit of ``None`` keeps that kind forever):
+
+- events: by ``received_time``;
+- incidents: only closed ones (resolved or false alarm), by the time they were closed,
+  together with their alerts;
+- alerts: by ``raised_time``, if they belong to no incident (an incident's alerts are its
+  evidence and live as long as it does);
+- snapshots: files under the snapshots folder, by modification time;
+- audit: the oldest entries, through :meth:`AuditLog.purge_before`, which keeps the chain
+  verifiable.
+
+Rows go in batches of their own short transactions so a big purge never holds the database's
+write lock for long. Each run ends with one ``retention.purge`` audit entry with the counts.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Delete, Engine, delete, func, select
+
+from artguard.store.audit import AuditLog
+from artguard.store.tables import alerts, events, incidents
+
+RETENTION_ACTOR = "system:retention"
+CLOSED_STATUSES = ("resolved", "false_alarm")
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    """How long each kind of data is kept; ``None`` keeps it forever."""
+
+    events: timedelta | None = None
+    alerts: timedelta | None = None
+    incidents: timedelta | None = None
+    snapshots: timedelta | None = None
+    audit: timedelta | None = None
+
+    def __post_init__(self) -> None:
+        for kind, limit in asdict(self).items():
+            if limit is not None and limit <= timedelta(0):
+                raise ValueError(f"retention for {kind} must be positive, got {limit}")
+
+    @classmethod
+    def from_settings(cls, retention: object) -> RetentionPolicy:
+        """From anything with the five attributes, e.g. the site model's ``site.retention``."""
+        return cls(**{f.name: getattr(retention, f.name, None) for f in fields(cls)})
+
+    def describe(self) -> dict[str, float | None]:
+        """Limits in days (None = forever), for the audit log and reports."""
+        return {
+            kind: None if limit is None else limit.total_seconds() / 86400
+            for kind, limit in asdict(self).items()
+        }
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    """How many of each kind one purge deleted."""
+
+    events: int = 0
+    alerts: int = 0
+    incidents: int = 0
+    snapshots: int = 0
+    audit: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(asdict(self).values())
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def purge(
+    engine: Engine,
+    policy: RetentionPolicy,
+    now: datetime,
+    snapshots_dir: Path,
+    batch_size: int = 1000,
+) -> PurgeReport:
+    """Delete everything older than the policy allows and record the purge in the audit log."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    incidents_deleted = alerts_deleted = events_deleted = snapshots_deleted = audit_deleted = 0
+    if policy.events is not None:
+        events_deleted = _purge_events(engine, now - policy.events, batch_size)
+    if policy.incidents is not None:
+        incidents_deleted, alerts_deleted = _purge_incidents(
+            engine, now - policy.incidents, batch_size
+        )
+    if policy.alerts is not None:
+        alerts_deleted += _purge_loose_alerts(engine, now - policy.alerts, batch_size)
+    if policy.snapshots is not None:
+        snapshots_deleted = _purge_files(snapshots_dir, now - policy.snapshots)
+    log = AuditLog(engine)
+    if policy.audit is not None:
+        audit_deleted = log.purge_before(now - policy.audit, actor=RETENTION_ACTOR, at=now)
+    report = PurgeReport(
+        events=events_deleted,
+        alerts=alerts_deleted,
+        incidents=incidents_deleted,
+        snapshots=snapshots_deleted,
+        audit=audit_deleted,
+    )
+    log.append(
+        RETENTION_ACTOR,
+        "retention.purge",
+        None,
+        {"deleted": report.as_dict(), "limits_days": policy.describe()},
+        at=now,
+    )
+    return report
+
+
+def _purge_events(engine: Engine, cutoff: datetime, batch_size: int) -> int:
+    batch = (
+        select(events.c.seq)
+        .where(events.c.received_time < cutoff)
+        .order_by(events.c.seq)
+        .limit(batch_size)
+    )
+    return _delete_in_batches(engine, delete(events).where(events.c.seq.in_(batch)))
+
+
+def _purge_loose_alerts(engine: Engine, cutoff: datetime, batch_size: int) -> int:
+    batch = (
+        select(alerts.c.id)
+        .where(alerts.c.raised_time < cutoff, alerts.c.incident_id.is_(None))
+        .limit(batch_size)
+    )
+    return _delete_in_batches(engine, delete(alerts).where(alerts.c.id.in_(batch)))
+
+
+def _delete_in_batches(engine: Engine, statement: Delete) -> int:
+    """Run a delete limited by a batch subquery until it finds nothing left."""
+    total = 0
+    while True:
+        with engine.begin() as conn:
+            deleted = conn.execute(statement).rowcount
+        total += deleted
+        if deleted == 0:
+            return total
+
+
+def _purge_incidents(engine: Engine, cutoff: datetime, batch_size: int) -> tuple[int, int]:
+    """Closed incidents older than ``cutoff`` and their alerts; returns (incidents, alerts)."""
+    closed_time = func.coalesce(incidents.c.resolved_time, incidents.c.updated_time)
+    expired = (
+        select(incidents.c.id)
+        .where(incidents.c.status.in_(CLOSED_STATUSES), closed_time < cutoff)
+        .limit(batch_size)
+    )
+    incident_count = alert_count = 0
+    while True:
+        with engine.begin() as conn:
+            ids = list(conn.execute(expired).scalars())
+            if not ids:
+                return incident_count, alert_count
+            alert_count += conn.execute(
+                delete(alerts).where(alerts.c.incident_id.in_(ids))
+            ).rowcount
+            incident_count += conn.execute(
+                delete(incidents).where(incidents.c.id.in_(ids))
+            ).rowcount
+
+
+def _purge_files(folder: Path, cutoff: datetime) -> int:
+    """Delete files under ``folder`` last modified before ``cutoff``, and old empty folders.
+
+    Symbolic links are removed as links (by their own time) and never followed, so a link
+    cannot lead the purge outside the data directory. A folder must be empty and itself older
+    than ``cutoff`` to go (one emptied just now has a fresh time and goes on a later run), so a
+    camera that has just created its folder never loses it before writing into it.
+    """
+    if not folder.is_dir():
+        return 0
+    limit = cutoff.timestamp()
+    deleted = 0
+    for root, dirs, files in os.walk(folder, topdown=False, followlinks=False):
+        for name in files:
+            path = Path(root, name)
+            try:
+                if path.lstat().st_mtime < limit:
+                    path.unlink()
+                    deleted += 1
+            except FileNotFoundError:  # removed meanwhile
+                continue
+        for name in dirs:
+            path = Path(root, name)
+            if path.is_symlink():
+                if path.lstat().st_mtime < limit:
+                    path.unlink()
+                    deleted += 1
+                continue
+            try:
+                if path.lstat().st_mtime < limit:
+                    path.rmdir()  # only succeeds when empty
+            except OSError:
+                continue
+    return deleted
