@@ -21,6 +21,8 @@ from artguard.rules.engine import RuleEngine, default_rules
 from artguard.site import Site
 from artguard.store.audit import AuditLog
 from artguard.store.db import open_database
+from artguard.store.retention import RetentionPolicy
+from artguard.store.retention_schedule import RetentionScheduler
 from artguard.triage.incidents import IncidentManager
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,11 @@ class Runtime:
         self.mqtt_ingest = self._mqtt_listener()
         self.rules = RuleEngine(self.bus, default_rules(site))
         self.incidents = IncidentManager(self.engine, self.bus, self.audit)
+        self.retention = RetentionScheduler(
+            self.engine,
+            RetentionPolicy.from_settings(site.retention),
+            settings.snapshots_dir,
+        )
         self.rules.attach()
         self.incidents.attach()
         self._started = False
@@ -67,6 +74,7 @@ class Runtime:
         await self.bus.start()
         if self.live_clock:
             self.rules.run_clock()
+            self.retention.start()
         if self.mqtt_ingest is not None:
             await self.mqtt_ingest.start()
         self._started = True
@@ -77,6 +85,7 @@ class Runtime:
             return
         if self.mqtt_ingest is not None:  # stop taking events before the bus goes away
             await self.mqtt_ingest.stop()
+        await self.retention.stop()
         await self.rules.stop()
         await self.bus.stop()
         await self.writer.stop()

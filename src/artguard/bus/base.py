@@ -8,7 +8,7 @@ counted; the bus keeps going.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -44,6 +44,9 @@ class Bus(Protocol):
 
     async def publish(self, event: EventBase) -> None:
         """Send an event to every subscriber of its kind."""
+
+    async def publish_many(self, events: Sequence[EventBase]) -> None:
+        """Publish several events in order; cheaper per event than one ``publish`` each."""
 
     def subscribe(self, name: str, handler: Handler, kinds: Iterable[str] | None = None) -> None:
         """Call ``handler`` for each event of ``kinds`` (all kinds if None)."""

@@ -42,7 +42,7 @@ import contextlib
 import logging
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import aiomqtt
@@ -210,6 +210,10 @@ class MqttBus:
                 self._outbox.dropped,
             )
         self._wakeup.set()
+
+    async def publish_many(self, events: Sequence[EventBase]) -> None:
+        for event in events:
+            await self.publish(event)
 
     async def drain(self) -> None:
         while True:

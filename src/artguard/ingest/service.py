@@ -142,12 +142,14 @@ class IngestService:
         valid = self._validate(items, grant, result)
         if valid:
             new_ids = await self._writer.write(valid)
+            fresh = []
             for event in valid:
                 if event.id in new_ids:
                     result.accepted.append(event.id)
-                    await self._bus.publish(event)
+                    fresh.append(event)
                 else:
                     result.duplicates.append(event.id)
+            await self._bus.publish_many(fresh)
         self.counters.batches += 1
         self.counters.accepted += len(result.accepted)
         self.counters.duplicates += len(result.duplicates)

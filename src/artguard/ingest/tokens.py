@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import Engine, select, update
 
 from artguard.events import new_id, utcnow
+from artguard.store.db import writing
 from artguard.store.tables import device_tokens
 
 TOKEN_PREFIX = "agd_"
@@ -64,7 +65,7 @@ class DeviceTokens:
             raise ValueError("a token needs at least one device id (or '*')")
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token_id = new_id()[:16]
-        with self._engine.begin() as conn:
+        with writing(self._engine) as conn:
             conn.execute(
                 device_tokens.insert().values(
                     id=token_id,
@@ -93,7 +94,7 @@ class DeviceTokens:
         return grant
 
     def revoke(self, token_id: str) -> bool:
-        with self._engine.begin() as conn:
+        with writing(self._engine) as conn:
             result = conn.execute(
                 update(device_tokens)
                 .where(device_tokens.c.id == token_id, device_tokens.c.revoked_time.is_(None))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from artguard.events import EventBase
+from artguard.store.db import writing
 from artguard.store.events import insert_events
 
 
@@ -89,7 +90,7 @@ class EventWriter:
                 if event.id not in seen:
                     seen.add(event.id)
                     unique.append(event)
-        with self._engine.begin() as conn:
+        with writing(self._engine) as conn:
             new_ids = insert_events(conn, unique)
         self.commits += 1
         self.rows += len(new_ids)

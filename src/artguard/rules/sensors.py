@@ -51,13 +51,16 @@ class SensorThresholdRule:
 
     def __init__(self, site: Site) -> None:
         self._site = site
+        self._limited = {
+            s.id: s
+            for s in site.sensors
+            if s.type != "glass_break" and (s.min is not None or s.max is not None)
+        }
         self._out_of_range: dict[str, str] = {}  # sensor id -> "above" | "below"
 
     def on_event(self, event: EventBase) -> list[Alert]:
-        if not isinstance(event, SensorReading):
-            return []
-        sensor = self._site.sensor(event.device_id)
-        if sensor.type == "glass_break" or (sensor.min is None and sensor.max is None):
+        sensor = self._limited.get(event.device_id)
+        if sensor is None or not isinstance(event, SensorReading):
             return []
         state = self._state(sensor, event.value)
         previous = self._out_of_range.get(sensor.id)
@@ -120,12 +123,11 @@ class GlassBreakRule:
 
     def __init__(self, site: Site) -> None:
         self._site = site
+        self._detectors = {s.id: s for s in site.sensors if s.type == "glass_break"}
 
     def on_event(self, event: EventBase) -> list[Alert]:
-        if not isinstance(event, SensorReading) or event.value < 0.5:
-            return []
-        sensor = self._site.sensor(event.device_id)
-        if sensor.type != "glass_break":
+        sensor = self._detectors.get(event.device_id)
+        if sensor is None or not isinstance(event, SensorReading) or event.value < 0.5:
             return []
         room = self._site.room(sensor.room).name
         return [

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -34,6 +35,7 @@ from artguard.store.audit_chain import (
     entry_hash,
     normalise_details,
 )
+from artguard.store.db import write_lock
 from artguard.store.tables import audit_log
 
 __all__ = ["GENESIS_HASH", "PURGE_ACTION", "AuditEntry", "AuditLog", "AuditRecord", "ChainReport"]
@@ -46,8 +48,14 @@ _process_locks: dict[str, threading.Lock] = {}
 _process_locks_guard = threading.Lock()
 
 
-def _process_lock(engine: Engine) -> threading.Lock:
-    """One lock per database for every AuditLog in this process, however many engines."""
+def _process_lock(engine: Engine) -> AbstractContextManager[object]:
+    """One lock per database for every AuditLog in this process, however many engines.
+
+    On SQLite it is the database's shared write lock, so appends queue behind other writers
+    instead of sleeping in SQLite's busy handler.
+    """
+    if engine.dialect.name == "sqlite":
+        return write_lock(engine)
     key = engine.url.render_as_string(hide_password=True)
     with _process_locks_guard:
         return _process_locks.setdefault(key, threading.Lock())

@@ -43,7 +43,22 @@ _SQLITE_INSERT = (
 
 
 def _sqlite_time(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).strftime(SQLITE_TIME_FORMAT) if value is not None else None
+    if value is None:
+        return None
+    utc = value.astimezone(UTC).replace(tzinfo=None)
+    return utc.isoformat(sep=" ", timespec="microseconds")  # == SQLITE_TIME_FORMAT, faster
+
+
+def _sqlite_stored_ids(conn: Connection, ids: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = tuple(ids[start : start + 500])
+        marks = ",".join("?" * len(chunk))
+        found.update(
+            row[0]
+            for row in conn.exec_driver_sql(f"SELECT id FROM events WHERE id IN ({marks})", chunk)
+        )
+    return found
 
 
 def _insert_sqlite(conn: Connection, batch: Sequence[EventBase]) -> set[str]:
@@ -52,20 +67,19 @@ def _insert_sqlite(conn: Connection, batch: Sequence[EventBase]) -> set[str]:
     SQLite has no RETURNING for executemany, so the ids already stored are looked up first;
     the caller's transaction and the process's single writer keep that consistent.
     """
-    ids = [e.id for e in batch]
-    existing = stored_ids(conn, ids)
-    rows = [
-        (
-            e.id,
-            e.kind,
-            e.device_id,
-            _sqlite_time(e.site_time),
-            _sqlite_time(e.received_time),
-            event_to_json(e),
+    existing = _sqlite_stored_ids(conn, [e.id for e in batch])
+    # Events of one request share one received_time object: format it once.
+    received: dict[int, str | None] = {}
+    rows = []
+    for e in batch:
+        if e.id in existing:
+            continue
+        key = id(e.received_time)
+        if key not in received:
+            received[key] = _sqlite_time(e.received_time)
+        rows.append(
+            (e.id, e.kind, e.device_id, _sqlite_time(e.site_time), received[key], event_to_json(e))
         )
-        for e in batch
-        if e.id not in existing
-    ]
     if rows:
         conn.exec_driver_sql(_SQLITE_INSERT, rows)
     return {row[0] for row in rows}

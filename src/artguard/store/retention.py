@@ -25,6 +25,7 @@ from pathlib import Path
 from sqlalchemy import Delete, Engine, delete, func, select
 
 from artguard.store.audit import AuditLog
+from artguard.store.db import writing
 from artguard.store.tables import alerts, events, incidents
 
 RETENTION_ACTOR = "system:retention"
@@ -141,7 +142,7 @@ def _delete_in_batches(engine: Engine, statement: Delete) -> int:
     """Run a delete limited by a batch subquery until it finds nothing left."""
     total = 0
     while True:
-        with engine.begin() as conn:
+        with writing(engine) as conn:
             deleted = conn.execute(statement).rowcount
         total += deleted
         if deleted == 0:
@@ -158,7 +159,7 @@ def _purge_incidents(engine: Engine, cutoff: datetime, batch_size: int) -> tuple
     )
     incident_count = alert_count = 0
     while True:
-        with engine.begin() as conn:
+        with writing(engine) as conn:
             ids = list(conn.execute(expired).scalars())
             if not ids:
                 return incident_count, alert_count

@@ -26,6 +26,7 @@ from artguard.events import (
     utcnow,
 )
 from artguard.store.audit import AuditLog
+from artguard.store.db import writing
 from artguard.triage import repository as repo
 from artguard.triage.repository import AlertFiling
 
@@ -99,7 +100,7 @@ class IncidentManager:
 
     def _file_sync(self, alert: Alert) -> tuple[AlertFiling, Any]:
         now = utcnow()
-        with self._engine.begin() as conn:
+        with writing(self._engine) as conn:
             repeat = repo.find_repeat(conn, alert)
             if repeat is not None:
                 filing = repo.record_repeat(conn, repeat, alert, now)
@@ -170,7 +171,7 @@ class IncidentManager:
         self, incident_id: str, transition: Transition, actor: str, note: str | None
     ) -> Any:
         now = utcnow()
-        with self._engine.begin() as conn:
+        with writing(self._engine) as conn:
             row = repo.get_incident_row(conn, incident_id)
             if row is None:
                 raise IncidentNotFound(f"no incident {incident_id!r}")
