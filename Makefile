@@ -25,9 +25,11 @@ install-test: $(VENV)/.installed-test
 demo: install
 	$(BIN)/artguard demo --port $(PORT)
 
+LINT_PATHS := $(wildcard src tests bench tools)
+
 lint: install-test
-	$(BIN)/ruff check src tests bench tools
-	$(BIN)/ruff format --check src tests bench tools
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 
 test: install-test lint
 	$(BIN)/python -m pytest -q -ra $(PYTEST_ARGS)
