@@ -130,6 +130,10 @@ class TrackedObject(BaseModel):
     floor_xy: tuple[float, float] | None = Field(
         default=None, description="Foot point on the floor plan in metres, if known."
     )
+    keypoints: list[tuple[float, float, float]] | None = Field(
+        default=None,
+        description="Body keypoints (x, y, score) in image pixels, COCO-17 order, if estimated.",
+    )
 
     @field_validator("bbox")
     @classmethod
@@ -155,6 +159,21 @@ class CameraHealth(EventBase):
     kind: Literal["camera_health"] = "camera_health"
     status: Literal["online", "offline", "frozen", "covered", "blinded", "defocused", "moved"]
     detail: str | None = Field(default=None, max_length=500)
+
+
+class ArtworkView(EventBase):
+    """How an artwork looks in a camera compared with its reference view (``device_id``: camera).
+
+    Emitted by the camera worker when it checks an artwork's region while no one occludes it.
+    """
+
+    kind: Literal["artwork_view"] = "artwork_view"
+    artwork_id: str = Field(pattern=ID_PATTERN)
+    status: Literal["present", "missing", "moved", "occluded"]
+    similarity: float = Field(ge=0.0, le=1.0, description="1 = identical to the reference.")
+    shift_px: float | None = Field(default=None, ge=0.0, description="Displacement, pixels.")
+    before_image: str | None = Field(default=None, description="Reference crop (data dir path).")
+    after_image: str | None = Field(default=None, description="Current crop (data dir path).")
 
 
 EvidenceValue = str | int | float | bool | None
@@ -208,6 +227,7 @@ Event = Annotated[
     | SensorReading
     | Detection
     | CameraHealth
+    | ArtworkView
     | Alert
     | IncidentChanged
     | OperatorAction,
@@ -222,6 +242,7 @@ EVENT_TYPES: dict[str, type[EventBase]] = {
         SensorReading,
         Detection,
         CameraHealth,
+        ArtworkView,
         Alert,
         IncidentChanged,
         OperatorAction,
@@ -229,7 +250,14 @@ EVENT_TYPES: dict[str, type[EventBase]] = {
 }
 
 DEVICE_EVENT_KINDS: frozenset[str] = frozenset(
-    {"access_attempt", "door_state", "sensor_reading", "detection", "camera_health"}
+    {
+        "access_attempt",
+        "door_state",
+        "sensor_reading",
+        "detection",
+        "camera_health",
+        "artwork_view",
+    }
 )
 """Kinds that devices and integrations may send through ingestion."""
 

@@ -25,6 +25,7 @@ STREAMABLE_KINDS = frozenset(
         "door_state",
         "sensor_reading",
         "camera_health",
+        "artwork_view",
         "detection",
     }
 )

@@ -12,6 +12,7 @@ ALLOWED_SENDERS: dict[str, frozenset[str]] = {
     "sensor_reading": frozenset({"sensor"}),
     "detection": frozenset({"camera"}),
     "camera_health": frozenset({"camera"}),
+    "artwork_view": frozenset({"camera"}),
 }
 
 

@@ -1,0 +1,1 @@
+"""Video analytics on existing CCTV: detection, tracking, and the rules that watch tracks."""
