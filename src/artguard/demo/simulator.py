@@ -59,7 +59,7 @@ class DemoSimulator:
         self._next_sensor_round = start
         self._next_badge = start + timedelta(seconds=3)
         self._incident_every = incident_every
-        self._next_incident = start + timedelta(seconds=20)
+        self._next_incident = start + min(timedelta(seconds=20), incident_every)
         self._scripts: Iterator[Callable[[datetime], None]] = itertools.cycle(
             [
                 self._door_forced,
