@@ -18,6 +18,7 @@ from artguard.ingest.service import IngestService
 from artguard.ingest.tokens import DeviceTokens
 from artguard.ingest.writer import EventWriter
 from artguard.rules.engine import RuleEngine, default_rules
+from artguard.rules.recovery import CheckpointKeeper, replay_unanalysed
 from artguard.site import Site
 from artguard.store.audit import AuditLog
 from artguard.store.db import open_database
@@ -59,6 +60,7 @@ class Runtime:
         self.mqtt_ingest = self._mqtt_listener()
         self.rules = RuleEngine(self.bus, default_rules(site))
         self.incidents = IncidentManager(self.engine, self.bus, self.audit)
+        self.checkpoints = CheckpointKeeper(self.engine, self.rules)
         self.retention = RetentionScheduler(
             self.engine,
             RetentionPolicy.from_settings(site.retention),
@@ -66,12 +68,15 @@ class Runtime:
         )
         self.rules.attach()
         self.incidents.attach()
+        self.recovered_events = 0
         self._started = False
 
     async def start(self) -> None:
         self._audit_config_load()
         await self.writer.start()
         await self.bus.start()
+        self.recovered_events = await replay_unanalysed(self.engine, self.rules)
+        self.checkpoints.start()
         if self.live_clock:
             self.rules.run_clock()
             self.retention.start()
@@ -88,6 +93,7 @@ class Runtime:
         await self.retention.stop()
         await self.rules.stop()
         await self.bus.stop()
+        await self.checkpoints.stop()
         await self.writer.stop()
         self.engine.dispose()
         self._started = False

@@ -154,7 +154,7 @@ class DoorHeldOpenRule:
             alerts.append(
                 Alert(
                     device_id=opening.device_id,
-                    site_time=now,
+                    site_time=opening.since + limit,  # when it became overdue: replay-stable
                     rule=self.name,
                     severity=Severity.high if level >= 3 else Severity.medium,
                     title=f"Door held open: {door.name}",

@@ -153,3 +153,12 @@ device_tokens = Table(
     Column("created_time", Tz, nullable=False),
     Column("revoked_time", Tz, nullable=True),
 )
+
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_time", Tz, nullable=False),
+)
+"""Progress markers of stream consumers (e.g. how far the rules have analysed the event log)."""

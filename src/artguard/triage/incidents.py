@@ -95,12 +95,17 @@ class IncidentManager:
     async def file(self, alert: Alert) -> AlertFiling:
         """Store the alert and attach it to a new or existing incident."""
         filing, row = await asyncio.to_thread(self._file_sync, alert)
-        await self._announce(row, filing.change)
+        if row is not None:
+            await self._announce(row, filing.change)
         return filing
 
     def _file_sync(self, alert: Alert) -> tuple[AlertFiling, Any]:
         now = utcnow()
         with writing(self._engine) as conn:
+            known = repo.get_alert_row(conn, alert.id)
+            if known is not None:  # the same alert again (a recovery replay): nothing changes
+                filing = AlertFiling(known.incident_id, alert.id, "duplicate")
+                return filing, None
             repeat = repo.find_repeat(conn, alert)
             if repeat is not None:
                 filing = repo.record_repeat(conn, repeat, alert, now)

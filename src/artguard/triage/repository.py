@@ -21,7 +21,7 @@ class AlertFiling:
 
     incident_id: str
     alert_id: str
-    change: str  # "opened", "alert_added" or "alert_repeated"
+    change: str  # "opened", "alert_added", "alert_repeated" or "duplicate" (already filed)
 
 
 def find_repeat(conn: Connection, alert: Alert) -> Any:
@@ -138,6 +138,10 @@ def add_to_incident(conn: Connection, incident_id: str, alert: Alert, now: datet
         values["severity"] = alert.severity.value
         values["title"] = alert.title
     conn.execute(update(incidents).where(incidents.c.id == incident_id).values(**values))
+
+
+def get_alert_row(conn: Connection, alert_id: str) -> Any:
+    return conn.execute(select(alerts).where(alerts.c.id == alert_id)).first()
 
 
 def get_incident_row(conn: Connection, incident_id: str) -> Any:
