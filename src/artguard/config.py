@@ -8,6 +8,8 @@
 * ``ARTGUARD_MQTT_INGEST_URL`` (default: the bus URL when the bus is MQTT, else off):
   ``mqtt://host:port`` of the broker devices publish to (``artguard/<site>/ingest/<device>``);
   ``off`` disables MQTT ingestion.
+* ``ARTGUARD_SPEAKER_URL`` (default: off, or MQTT when a broker is configured): HTTP URL for
+  gallery speaker commands; ``{speaker}`` in it is replaced by the speaker's device id.
 * ``ARTGUARD_SQLITE_SYNCHRONOUS`` (default ``FULL``, which survives power loss): SQLite's
   ``synchronous`` pragma.
 """
@@ -31,6 +33,7 @@ class Settings:
     bus_url: str = "memory://"
     sqlite_synchronous: str = "FULL"
     mqtt_ingest_url: str | None = None
+    speaker_url: str | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -41,6 +44,7 @@ class Settings:
             "bus_url": env.get("ARTGUARD_BUS_URL", "memory://"),
             "sqlite_synchronous": env.get("ARTGUARD_SQLITE_SYNCHRONOUS", "FULL").upper(),
             "mqtt_ingest_url": env.get("ARTGUARD_MQTT_INGEST_URL") or None,
+            "speaker_url": env.get("ARTGUARD_SPEAKER_URL") or None,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         settings = cls(**values)  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ import logging
 from pathlib import Path
 from urllib.parse import urlparse
 
+from artguard.actions.speaker import DeterrentSpeaker, speaker_transport
 from artguard.bus import Bus, create_bus
 from artguard.config import Settings
 from artguard.ingest.auth_audit import AuthFailureAuditor
@@ -25,6 +26,7 @@ from artguard.store.db import open_database
 from artguard.store.retention import RetentionPolicy
 from artguard.store.retention_schedule import RetentionScheduler
 from artguard.triage.incidents import IncidentManager
+from artguard.vision.rules import OccupancyCounter
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +60,9 @@ class Runtime:
             on_auth_failure=AuthFailureAuditor(self.audit),
         )
         self.mqtt_ingest = self._mqtt_listener()
-        self.rules = RuleEngine(self.bus, default_rules(site))
+        self.occupancy = OccupancyCounter(site)
+        self.rules = RuleEngine(self.bus, default_rules(site, self.occupancy))
+        self.speaker = self._deterrent_speaker()
         self.incidents = IncidentManager(self.engine, self.bus, self.audit)
         self.checkpoints = CheckpointKeeper(self.engine, self.rules)
         self.retention = RetentionScheduler(
@@ -104,6 +108,19 @@ class Runtime:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+    def _deterrent_speaker(self) -> DeterrentSpeaker | None:
+        """Plays the step-back message on barrier touches, when speakers and a way to reach
+        them (HTTP URL or an MQTT broker) are configured."""
+        if not any(camera.speaker for camera in self.site.cameras):
+            return None
+        transport = speaker_transport(self.settings, self.site.id, self.settings.speaker_url)
+        if transport is None:
+            log.warning("cameras have speakers but no ARTGUARD_SPEAKER_URL or MQTT broker is set")
+            return None
+        speaker = DeterrentSpeaker(self.site, self.bus, self.audit, transport)
+        speaker.attach()
+        return speaker
 
     def _mqtt_listener(self) -> MqttIngestListener | None:
         url = self.settings.resolved_mqtt_ingest_url

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from collections.abc import AsyncIterator
 
 import aiomqtt
@@ -10,7 +12,7 @@ import pytest
 
 from artguard.bus import create_bus
 from artguard.bus.mqtt import MqttBus
-from artguard.events import event_to_json
+from artguard.events import EventBase, event_to_json
 from tests.bus.conftest import new_site
 from tests.bus.helpers import Recorder, door, drained, reading, wait_until
 from tests.bus.tcp_proxy import TcpProxy
@@ -62,6 +64,10 @@ async def test_events_are_published_as_canonical_json_on_the_documented_topic(
     assert message.topic.value == f"artguard/{site}/door_state/dc-east"
     assert message.payload == event_to_json(event).encode()
     assert message.qos == 1
+    assert message.retain is False
+    properties = dict(message.properties.UserProperty)  # type: ignore[union-attr]
+    assert properties["artguard-seq"] == "1"
+    assert len(properties["artguard-origin"]) == 16
 
 
 async def test_events_from_another_process_reach_local_subscribers(
@@ -241,3 +247,77 @@ def test_create_bus_builds_an_mqtt_bus_from_the_url() -> None:
     bus = create_bus("mqtt://broker.local:1884", "museum")
     assert isinstance(bus, MqttBus)
     assert bus.client_id.startswith("artguard-bus-museum-")
+
+
+BURST = 5_000
+"""More than Mosquitto queues for one client by default (1 000 plus those in flight)."""
+
+
+async def test_a_burst_bigger_than_the_broker_queue_arrives_complete_and_in_order(
+    buses: list[MqttBus],
+) -> None:
+    bus = new_bus(buses)
+    got = Recorder()
+    bus.subscribe("readings", got, ["sensor_reading"])
+    await bus.start()
+    events = [reading(float(i), device=f"temp-{i % 7}") for i in range(BURST)]
+    await bus.publish_many(events)  # one call, no pause: the bus paces itself
+    await drained(bus, timeout=60)
+    assert got.ids == [e.id for e in events]
+    stats = bus.stats()
+    assert (stats.dropped, stats.refused, stats.queued, stats.awaiting_echo) == (0, 0, 0, 0)
+
+
+async def test_a_burst_from_another_process_is_not_thinned_by_the_broker(
+    buses: list[MqttBus],
+) -> None:
+    """While this process is too busy to read (its event loop blocked), another one publishes
+    far more than the broker queues per client. The bus asks the broker to keep up to 65 535
+    messages in flight to it (CONNECT Receive Maximum), so none is dropped; with Mosquitto's
+    default window (20 in flight, then a queue of 1 000) most of the burst would be lost."""
+    receiver = new_bus(buses)
+    got: list[str] = []
+
+    async def busy(event: EventBase) -> None:
+        got.append(event.id)
+        if len(got) == 2:
+            time.sleep(1.0)  # blocks the whole event loop: nothing is read meanwhile
+
+    receiver.subscribe("readings", busy, ["sensor_reading"])
+    await receiver.start()
+    await receiver.publish(reading(-1.0))
+    await drained(receiver)  # subscribed
+    events = [reading(float(i)) for i in range(BURST)]
+
+    async def send() -> None:
+        sender = MqttBus(*require_mqtt(), site_id=receiver.site_id)
+        await sender.start()
+        try:
+            await sender.publish_many(events)
+            await asyncio.wait_for(sender.drain(), 60)
+        finally:
+            await asyncio.wait_for(sender.stop(), 30)
+
+    other_process = threading.Thread(target=asyncio.run, args=(send(),))
+    other_process.start()
+    try:
+        await wait_until(lambda: len(got) >= BURST + 1, timeout=60, what="the whole burst")
+    finally:
+        await asyncio.to_thread(other_process.join, 60)
+    assert got[1:] == [e.id for e in events]
+
+
+async def test_publish_many_while_disconnected_keeps_the_newest(
+    buses: list[MqttBus], proxy: TcpProxy
+) -> None:
+    await proxy.pause()
+    bus = new_bus(buses, port=proxy.port, max_queued=5)
+    got = Recorder()
+    bus.subscribe("readings", got, ["sensor_reading"])
+    await bus.start()
+    events = [reading(float(i)) for i in range(8)]
+    await bus.publish_many(events)  # does not wait while the broker is away
+    assert (bus.stats().dropped, bus.stats().published) == (3, 8)
+    await proxy.resume()
+    await drained(bus, timeout=30)
+    assert got.ids == [e.id for e in events[3:]]

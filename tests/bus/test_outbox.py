@@ -18,12 +18,18 @@ def seqs(batch: list[Outgoing]) -> list[int]:
     return [o.seq for o in batch]
 
 
+def sent(outbox: Outbox, batch: list[Outgoing]) -> None:
+    """The broker acknowledged every item of ``batch``."""
+    for one in batch:
+        outbox.acked(one)
+
+
 def test_the_echo_window_holds_back_awaited_events_until_echoes_return() -> None:
     outbox = Outbox(max_queued=100, window=3)
     fill(outbox, range(1, 6))
     batch = outbox.next_batch(10)
     assert seqs(batch) == [1, 2, 3]
-    outbox.sent(batch)
+    sent(outbox, batch)
     assert not outbox.has_sendable()
     assert outbox.echoed(1)
     assert outbox.has_sendable()
@@ -33,10 +39,11 @@ def test_the_echo_window_holds_back_awaited_events_until_echoes_return() -> None
 def test_events_nobody_awaits_do_not_use_the_window() -> None:
     outbox = Outbox(max_queued=100, window=1)
     fill(outbox, range(1, 4), awaited=False)
-    assert seqs(outbox.next_batch(10)) == [1, 2, 3]
+    batch = outbox.next_batch(10)
+    assert seqs(batch) == [1, 2, 3]
     assert outbox.awaiting == 0
-    assert not outbox.settled.is_set()  # still to be sent
-    outbox.sent(outbox.next_batch(10))
+    assert not outbox.settled.is_set()  # not acknowledged yet
+    sent(outbox, batch)
     assert outbox.settled.is_set()
 
 
@@ -61,7 +68,7 @@ def test_when_everything_queued_is_in_flight_the_new_event_is_dropped() -> None:
 def test_an_echo_is_delivered_once_and_the_outbox_settles() -> None:
     outbox = Outbox(max_queued=10, window=10)
     fill(outbox, range(1, 3))
-    outbox.sent(outbox.next_batch(10))
+    sent(outbox, outbox.next_batch(10))
     assert not outbox.settled.is_set()
     assert outbox.echoed(1)
     assert not outbox.echoed(1)
@@ -73,12 +80,12 @@ def test_an_echo_is_delivered_once_and_the_outbox_settles() -> None:
 def test_unechoed_events_are_queued_again_ahead_of_newer_ones() -> None:
     outbox = Outbox(max_queued=10, window=2)
     fill(outbox, range(1, 4))
-    outbox.sent(outbox.next_batch(10))  # 1 and 2 sent; 3 waits for the window
+    sent(outbox, outbox.next_batch(10))  # 1 and 2 sent; 3 waits for the window
     assert outbox.echoed(1)
     assert outbox.requeue_unechoed() == 1
     batch = outbox.next_batch(10)
     assert seqs(batch) == [2, 3]  # a resend does not need room in the window
-    outbox.sent(batch)
+    sent(outbox, batch)
     assert outbox.requeue_unechoed() == 2
     assert outbox.echoed(2) and outbox.echoed(3)
     assert outbox.requeue_unechoed() == 0
@@ -98,5 +105,43 @@ def test_an_echo_may_come_back_before_the_puback() -> None:
     batch = outbox.next_batch(10)
     assert outbox.echoed(1)
     assert not outbox.settled.is_set()  # the broker has not acknowledged it yet
-    outbox.sent(batch)
+    sent(outbox, batch)
+    assert outbox.settled.is_set()
+
+
+def test_pubacks_are_handled_one_by_one_in_any_order() -> None:
+    outbox = Outbox(max_queued=3, window=10)
+    fill(outbox, range(1, 4), awaited=False)
+    batch = outbox.next_batch(10)
+    assert outbox.full and outbox.room() == 0
+    outbox.acked(batch[1])
+    assert (outbox.queued, outbox.in_flight, outbox.room()) == (2, 2, 1)
+    assert outbox.add(item(4), awaited=False)  # room for one more, nothing dropped
+    outbox.acked(batch[1])  # a second PUBACK for the same item changes nothing
+    assert (outbox.queued, outbox.dropped) == (3, 0)
+    outbox.acked(batch[2])
+    outbox.acked(batch[0])
+    assert seqs(outbox.next_batch(10)) == [4]
+
+
+def test_a_lost_connection_sends_what_was_in_flight_again_before_newer_events() -> None:
+    outbox = Outbox(max_queued=10, window=10)
+    fill(outbox, range(1, 5))
+    batch = outbox.next_batch(3)
+    outbox.acked(batch[0])
+    assert outbox.send_failed() == 2
+    assert seqs(outbox.next_batch(10)) == [2, 3, 4]
+
+
+def test_a_refused_event_is_neither_resent_nor_awaited() -> None:
+    outbox = Outbox(max_queued=10, window=10)
+    fill(outbox, range(1, 3))
+    first, second = outbox.next_batch(10)
+    outbox.refuse(first)
+    outbox.acked(second)
+    assert (outbox.refused, outbox.awaiting, outbox.unechoed) == (1, 1, 1)
+    assert outbox.requeue_unechoed() == 1  # only the accepted one can still come back
+    assert not outbox.echoed(1)
+    outbox.acked(outbox.next_batch(10)[0])
+    assert outbox.echoed(2)
     assert outbox.settled.is_set()

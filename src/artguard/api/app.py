@@ -15,6 +15,7 @@ from artguard.api.live import LiveHub, live_router
 from artguard.api.routes_events import events_router
 from artguard.api.routes_health import health_router
 from artguard.api.routes_incidents import incidents_router
+from artguard.api.routes_vision import vision_router
 from artguard.runtime import Runtime
 
 SECURITY_HEADERS = {
@@ -59,6 +60,7 @@ def create_app(runtime: Runtime, background: list[BackgroundTask] | None = None)
     app.include_router(health_router(runtime, hub))
     app.include_router(events_router(runtime.ingest))
     app.include_router(incidents_router(runtime.engine, runtime.incidents))
+    app.include_router(vision_router(runtime.engine, runtime.occupancy))
     app.include_router(live_router(hub))
 
     @app.middleware("http")

@@ -14,6 +14,14 @@ event durably before publishing it, and for live triage the newest state matters
 whose PUBACK did not arrive is sent again after reconnecting, so a subscriber in another process
 may see it twice (QoS 1 is at least once; event ids make that harmless).
 
+Throughput. The connection is :class:`artguard.bus.mqtt_protocol.MqttConnection`, not
+aiomqtt/paho (which cost about a millisecond of CPU per event). The sender keeps as many
+publishes unacknowledged as the broker allows (its CONNACK Receive Maximum: Mosquitto's
+``max_inflight_messages``, 20 by default) and tops the window up as PUBACKs arrive, without
+awaiting any one of them. Everything that arrives in one read of the socket (echoes, PUBACKs) is
+handled in one go: events are decoded and appended to the subscribers' queues, their PUBACKs
+and any new publishes leave in one write, and each waiting task is woken once.
+
 Drain. Every publish carries MQTT v5 user properties naming this bus instance and a sequence
 number (:mod:`artguard.bus.wire`). A published event that some local subscriber wants is
 *awaited* until its echo comes back; ``drain`` waits until the broker has acknowledged
@@ -22,7 +30,8 @@ published by handlers while draining are waited for too. (Subscribers in other p
 theirs to drain.) An echo of our own event that is no longer awaited (a resend the broker had
 already got) is not delivered twice. Sent events whose echo is missing after a reconnect, or
 after ``ECHO_TIMEOUT_S`` without any incoming message, are sent again, so ``drain`` cannot wait
-forever on an echo the broker lost.
+forever on an echo the broker lost. An event the broker refuses (a PUBACK with an error code,
+e.g. not authorised by its ACL) is counted in ``stats().refused`` and logged, and not awaited.
 
 Session. The bus connects with a persistent MQTT v5 session (clean start only on the very first
 connection of a bus with a generated client id). While the connection is down the broker keeps
@@ -42,29 +51,22 @@ import contextlib
 import logging
 import secrets
 import time
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-
-import aiomqtt
 
 from artguard.bus import topics, wire
 from artguard.bus.base import BusStats, Handler, SubscriberStats
 from artguard.bus.memory import deliver
-from artguard.bus.mqtt_client import (
-    LinkState,
-    ack,
-    cancel_and_wait,
-    keep_connected,
-    new_client,
-    subscribe_qos1,
-)
-from artguard.bus.outbox import Outbox
+from artguard.bus.mqtt_client import KEEPALIVE_S, LinkState, cancel_and_wait, keep_connected
+from artguard.bus.mqtt_protocol import Message, MqttConnection, MqttError, reason, utf8
+from artguard.bus.outbox import Outbox, Outgoing
 from artguard.events import EVENT_TYPES, EventBase
 
 log = logging.getLogger(__name__)
 
-BATCH = 100
-"""Publishes in flight at once; enough to fill the pipe on a LAN without flooding the client."""
+MAX_IN_FLIGHT = 1_000
+"""Publishes awaiting their PUBACK at once, at most; the broker's Receive Maximum may be less."""
 ECHO_WINDOW = 500
 """Own events sent and not yet back; well under Mosquitto's default queue of 1000 per client."""
 ECHO_TIMEOUT_S = 5.0
@@ -78,19 +80,26 @@ class MqttBusStats(BusStats):
     last_error: str | None = None
     malformed: int = 0
     dropped: int = 0
+    refused: int = 0
     queued: int = 0
     awaiting_echo: int = 0
 
 
-@dataclass
+@dataclass(eq=False)
 class _Subscriber:
     handler: Handler
     stats: SubscriberStats
-    queue: asyncio.Queue[EventBase] = field(default_factory=asyncio.Queue)
     first_seq: int = 1
     """Our own events before this one were published before the subscription (as MemoryBus)."""
+    events: deque[EventBase] = field(default_factory=deque)
     unfinished: int = 0
+    """Events received and not yet handled (queued, or in the handler now)."""
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    idle: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
+
+    def __post_init__(self) -> None:
+        self.idle.set()
 
     def wants(self, kind: str, seq: int | None) -> bool:
         if seq is not None and seq < self.first_seq:
@@ -120,6 +129,7 @@ class MqttBus:
         self._client_id = client_id or f"artguard-bus-{site_id}-{secrets.token_hex(4)}"
         self._session_expiry_s = 86_400 if self._stable_id else 300
         self._origin = secrets.token_hex(8)
+        self._encoder = wire.Encoder(self._site_id, self._origin)
         self._stop_timeout_s = stop_timeout_s
         self._credentials = (username, password)
 
@@ -130,6 +140,11 @@ class MqttBus:
         self._wakeup = asyncio.Event()
         self._space = asyncio.Event()
         self._online = False
+        self._conn: MqttConnection[Outgoing] | None = None
+        self._sending = False
+        """Connected and subscribed to every wanted kind: events may go out."""
+        self._progress = False
+        """Set by PUBACKs and echoes read since the last wake-up of the sender."""
         self._last_activity = time.monotonic()
         self._link = LinkState()
         self._link_task: asyncio.Task[None] | None = None
@@ -155,8 +170,11 @@ class MqttBus:
             first_seq=self._seq + 1,
         )
         self._subscribers.append(sub)
-        self._kinds |= wanted if wanted is not None else EVENT_TYPES.keys()
-        self._wakeup.set()  # the sender subscribes to new kinds before sending anything else
+        kinds = wanted if wanted is not None else EVENT_TYPES.keys()
+        if not kinds <= self._kinds:
+            self._kinds |= kinds
+            self._sending = False  # new kinds are subscribed to before anything else is sent
+            self._wakeup.set()
         if self._running:
             self._start_worker(sub)
 
@@ -196,11 +214,28 @@ class MqttBus:
 
     async def publish(self, event: EventBase) -> None:
         self._published += 1
-        while self._outbox.full and self._online:
+        while self._online and self._outbox.full:
             self._space.clear()  # a burst while connected waits for the sender, losing nothing
             await self._space.wait()
+        self._add(event)
+        self._pump()
+
+    async def publish_many(self, events: Sequence[EventBase]) -> None:
+        self._published += len(events)
+        start, end = 0, len(events)
+        while start < end:
+            while self._online and self._outbox.full:
+                self._space.clear()
+                await self._space.wait()
+            stop = start + self._outbox.room() if self._online else end
+            for event in events[start:stop]:
+                self._add(event)
+            start = stop
+            self._pump()
+
+    def _add(self, event: EventBase) -> None:
         self._seq += 1
-        item = wire.encode(event, self._site_id, self._origin, self._seq)
+        item = self._encoder.encode(event, self._seq)
         dropped_before = self._outbox.dropped
         self._outbox.add(item, awaited=event.kind in self._kinds)
         if self._outbox.dropped != dropped_before and self._outbox.dropped % 1000 == 1:
@@ -209,11 +244,6 @@ class MqttBus:
                 self._client_id,
                 self._outbox.dropped,
             )
-        self._wakeup.set()
-
-    async def publish_many(self, events: Sequence[EventBase]) -> None:
-        for event in events:
-            await self.publish(event)
 
     async def drain(self) -> None:
         while True:
@@ -224,11 +254,11 @@ class MqttBus:
             if not busy:
                 return
             for sub in busy:
-                await sub.queue.join()
+                await sub.idle.wait()
 
     def stats(self) -> MqttBusStats:
         for sub in self._subscribers:
-            sub.stats.pending = sub.queue.qsize()
+            sub.stats.pending = len(sub.events)
         return MqttBusStats(
             published=self._published,
             subscribers=[s.stats for s in self._subscribers],
@@ -238,79 +268,89 @@ class MqttBus:
             last_error=self._link.last_error,
             malformed=self._malformed,
             dropped=self._outbox.dropped,
+            refused=self._outbox.refused,
             queued=self._outbox.queued,
             awaiting_echo=self._outbox.awaiting,
         )
 
     # -- connection ------------------------------------------------------------------------
 
-    def _new_client(self, first: bool) -> aiomqtt.Client:
-        client = new_client(
+    def _new_client(self, first: bool) -> MqttConnection[Outgoing]:
+        return MqttConnection(
             self._host,
             self._port,
             self._client_id,
             clean_start=first and not self._stable_id,
             session_expiry_s=self._session_expiry_s,
-            max_inflight=BATCH,
+            keepalive_s=KEEPALIVE_S,
+            on_message=self._on_message,
+            on_puback=self._on_puback,
+            on_read_done=self._on_read_done,
+            on_writable=self._pump,
+            max_inflight=MAX_IN_FLIGHT,
             username=self._credentials[0],
             password=self._credentials[1],
         )
-        client.pending_calls_threshold = BATCH + 10  # we pipeline on purpose; no warning
-        return client
 
-    async def _session(self, client: aiomqtt.Client) -> None:
+    async def _session(self, conn: MqttConnection[Outgoing]) -> None:
         self._online = True
+        self._conn = conn
         try:
             async with asyncio.TaskGroup() as group:
-                group.create_task(self._send(client))
-                group.create_task(self._receive(client))
+                group.create_task(self._manage(conn))
+                group.create_task(_until_lost(conn))
         finally:
-            self._online = False
+            self._online = self._sending = False
+            self._conn = None
+            self._outbox.send_failed()  # what had no PUBACK goes again on the next connection
             self._space.set()  # publishers waiting for room now queue (and drop) instead
 
-    async def _send(self, client: aiomqtt.Client) -> None:
+    async def _manage(self, conn: MqttConnection[Outgoing]) -> None:
+        """Subscribe to what is wanted, then let events flow; resend lost echoes."""
         subscribed: set[str] = set()
         self._resend_unechoed("reconnected")
         while True:
             missing = sorted(self._kinds - subscribed)
             if missing:
-                await subscribe_qos1(
-                    client, [topics.kind_filter(self._site_id, k) for k in missing]
-                )
+                self._sending = False
+                await self._subscribe(conn, missing)
                 subscribed.update(missing)
-            elif self._outbox.has_sendable():
-                await self._send_batch(client)
-            else:
-                await self._wait_for_work()
+                continue
+            self._sending = True
+            self._pump()
+            await self._wait_for_work()
 
-    async def _send_batch(self, client: aiomqtt.Client) -> None:
-        batch = self._outbox.next_batch(BATCH)
-        try:
-            results = await asyncio.gather(
-                *(
-                    client.publish(o.topic, o.payload, qos=1, properties=o.properties)
-                    for o in batch
-                ),
-                return_exceptions=True,
-            )
-            for result in results:
-                if isinstance(result, BaseException):
-                    raise result
-        except BaseException:
-            self._outbox.send_failed()  # all of it goes again on the next connection
-            raise
-        self._outbox.sent(batch)
-        self._space.set()
-        self._last_activity = time.monotonic()
+    def _pump(self) -> None:
+        """Publish what the outbox and the broker's window allow, now (no task switch).
+
+        Called whenever that may have changed: an event was added, PUBACKs or echoes came back,
+        the transport can take writes again, a subscription completed. What it writes leaves
+        with whatever else was written in this step of the event loop, in one system call.
+        """
+        conn = self._conn
+        if not self._sending or conn is None or conn.writing_paused or conn.lost.done():
+            return
+        quota = conn.send_quota
+        if quota <= 0 or not self._outbox.has_sendable():
+            return
+        for item in self._outbox.next_batch(quota):
+            if not conn.publish(item, utf8(item.topic), item.properties, item.payload):
+                self._refused(item, "larger than the broker's maximum packet size")
+
+    async def _subscribe(self, conn: MqttConnection[Outgoing], kinds: list[str]) -> None:
+        filters = [topics.kind_filter(self._site_id, kind) for kind in kinds]
+        codes = await conn.subscribe(filters)
+        refused = [f"{f}: {reason(c)}" for f, c in zip(filters, codes, strict=False) if c >= 0x80]
+        if refused or len(codes) != len(filters):
+            raise MqttError(f"broker refused subscriptions: {', '.join(refused) or codes}")
 
     async def _wait_for_work(self) -> None:
+        """Until new kinds need subscribing, or ``ECHO_TIMEOUT_S`` has passed."""
         self._wakeup.clear()
-        if not self._outbox.unechoed:
-            await self._wakeup.wait()
-            return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wakeup.wait(), ECHO_TIMEOUT_S)
-        if time.monotonic() - self._last_activity >= ECHO_TIMEOUT_S:
+        silent = time.monotonic() - self._last_activity >= ECHO_TIMEOUT_S
+        if silent and self._outbox.unechoed:
             self._resend_unechoed(f"no message from the broker for {ECHO_TIMEOUT_S:.0f} s")
             self._last_activity = time.monotonic()
 
@@ -319,15 +359,10 @@ class MqttBus:
         if count:
             log.info("bus %s: %s; resending %d unechoed events", self._client_id, why, count)
 
-    async def _receive(self, client: aiomqtt.Client) -> None:
-        async for message in client.messages:
-            self._last_activity = time.monotonic()
-            self._dispatch(message)
-            ack(client, message)  # only now: it is in the subscriber queues
+    # -- what the broker sends (called by the connection, once per packet or per read) ------
 
-    # -- messages --------------------------------------------------------------------------
-
-    def _dispatch(self, message: aiomqtt.Message) -> None:
+    def _on_message(self, message: Message) -> None:
+        """Decode and queue for the subscribers; the connection acknowledges it afterwards."""
         try:
             event = wire.decode(message, self._site_id)
         except wire.MalformedMessage as exc:
@@ -338,20 +373,59 @@ class MqttBus:
         if seq is not None:
             if not self._outbox.echoed(seq):
                 return  # a resend of an event already delivered, or one nobody wanted then
-            self._wakeup.set()  # the echo window has room again
+            self._progress = True  # the echo window has room again
         for sub in self._subscribers:
             if sub.wants(event.kind, seq):
-                sub.queue.put_nowait(event)
+                sub.events.append(event)
+                if not sub.unfinished:
+                    sub.idle.clear()
                 sub.unfinished += 1
+                sub.ready.set()
+
+    def _on_puback(self, item: Outgoing, code: int) -> None:
+        if code < 0x80:
+            self._outbox.acked(item)
+        else:
+            self._refused(item, reason(code))
+        self._progress = True
+
+    def _refused(self, item: Outgoing, why: str) -> None:
+        self._outbox.refuse(item)
+        if self._outbox.refused % 1000 == 1:
+            log.warning(
+                "bus %s: the broker refused the event on %s (%s); %d refused so far",
+                self._client_id,
+                item.topic,
+                why,
+                self._outbox.refused,
+            )
+
+    def _on_read_done(self) -> None:
+        self._last_activity = time.monotonic()
+        if self._progress:
+            self._progress = False
+            self._pump()  # leaves with the PUBACKs for what was just read
+            self._space.set()
 
     def _start_worker(self, sub: _Subscriber) -> None:
         sub.task = asyncio.create_task(self._work(sub), name=f"bus:{sub.stats.name}")
 
     async def _work(self, sub: _Subscriber) -> None:
+        events = sub.events
         while True:
-            event = await sub.queue.get()
+            if not events:
+                sub.ready.clear()
+                await sub.ready.wait()
+                continue
+            event = events.popleft()
             try:
                 await deliver(sub.handler, sub.stats, event)
             finally:
                 sub.unfinished -= 1
-                sub.queue.task_done()
+                if not sub.unfinished:
+                    sub.idle.set()
+
+
+async def _until_lost(conn: MqttConnection[Outgoing]) -> None:
+    """Raises, with the reason, when the connection is gone."""
+    await conn.lost

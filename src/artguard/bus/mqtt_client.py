@@ -1,8 +1,10 @@
 """MQTT plumbing shared by the MQTT bus and the MQTT ingest listener.
 
-Both need the same three things: an aiomqtt client that speaks MQTT v5 with a session that
-outlives a dropped connection, acknowledgements sent by us rather than by paho, and a loop that
-reconnects with backoff for as long as the component runs.
+Both need the same three things: a client that speaks MQTT v5 with a session that outlives a
+dropped connection, acknowledgements sent by us rather than by the library, and a loop that
+reconnects with backoff for as long as the component runs. The ingest listener uses aiomqtt
+(built here by :func:`new_client`); the bus, which moves far more messages, uses the leaner
+:class:`artguard.bus.mqtt_protocol.MqttConnection`. :func:`keep_connected` runs either.
 
 Why MQTT v5: its Session Expiry Interval lets a session survive a broker restart or network blip
 (the broker queues QoS 1 messages for us meanwhile) and still be cleaned up by the broker when
@@ -25,7 +27,9 @@ import logging
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import aiomqtt
 from paho.mqtt.packettypes import PacketTypes
@@ -33,6 +37,9 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 log = logging.getLogger(__name__)
+
+C = TypeVar("C", bound=AbstractAsyncContextManager[Any])
+"""A client: ``async with client`` connects and disconnects (aiomqtt's or ``MqttConnection``)."""
 
 KEEPALIVE_S = 15
 """Short enough to notice a silently dead broker or link within ~20 s."""
@@ -90,7 +97,7 @@ def ack(client: aiomqtt.Client, message: aiomqtt.Message) -> None:
 
 
 @contextlib.asynccontextmanager
-async def connected(client: aiomqtt.Client) -> AsyncIterator[aiomqtt.Client]:
+async def connected(client: C) -> AsyncIterator[C]:
     """``async with client``, made safe to cancel at any point.
 
     aiomqtt opens the socket in an executor thread and leaves it open when it is cancelled
@@ -129,9 +136,12 @@ async def _run_to_completion(step: Awaitable[object]) -> None:
     future.result()
 
 
-def _close_socket(client: aiomqtt.Client) -> None:
+def _close_socket(client: object) -> None:
     with contextlib.suppress(Exception):
-        client._client._sock_close()
+        if isinstance(client, aiomqtt.Client):
+            client._client._sock_close()
+        else:
+            client.abort()  # type: ignore[attr-defined]
 
 
 async def subscribe_qos1(client: aiomqtt.Client, filters: list[str]) -> None:
@@ -167,8 +177,8 @@ def describe(exc: BaseException) -> str:
 
 
 async def keep_connected(
-    make_client: Callable[[bool], aiomqtt.Client],
-    session: Callable[[aiomqtt.Client], Awaitable[None]],
+    make_client: Callable[[bool], C],
+    session: Callable[[C], Awaitable[None]],
     state: LinkState,
     *,
     name: str,

@@ -6,11 +6,15 @@ local subscriber wants its kind, *awaited* until its echo comes back on our own 
 queued, nothing awaited. The bus delivers an echo to local subscribers only the first time it
 arrives.
 
+Each event is in one place at a time: waiting to be sent (in publication order), *in flight*
+(sent on the current connection, PUBACK not yet back), or acknowledged. PUBACKs are handled one
+by one, so sending never waits for a whole batch to be acknowledged.
+
 Three limits keep this safe under load:
 
-- at most ``max_queued`` events wait to be sent; past that the oldest not in flight is dropped
-  and counted (the MQTT bus only adds to a full outbox while disconnected; while connected
-  it makes the publisher wait instead);
+- at most ``max_queued`` events wait to be sent or acknowledged; past that the oldest not in
+  flight is dropped and counted (the MQTT bus only adds to a full outbox while disconnected;
+  while connected it makes the publisher wait instead);
 - at most ``window`` awaited events are sent and not yet echoed. Mosquitto silently drops QoS 1
   messages for a client that has more than ``max_queued_messages`` (default 1000) waiting, so
   a bus publishing faster than it reads would otherwise lose its own echoes;
@@ -23,16 +27,25 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from itertools import chain
+
+QUEUED, IN_FLIGHT, ACKNOWLEDGED = 0, 1, 2
 
 
-@dataclass
+@dataclass(slots=True, eq=False)
 class Outgoing:
     seq: int
     topic: str
     payload: bytes
-    properties: Any = None
+    properties: bytes = b"\x00"
+    """The MQTT v5 property block, with its length (``b"\\x00"``: none)."""
+    state: int = QUEUED
+
+
+def _by_seq(item: Outgoing) -> int:
+    return item.seq
 
 
 class Outbox:
@@ -40,20 +53,30 @@ class Outbox:
         self._max_queued = max(max_queued, 1)
         self._window = max(window, 1)
         self._queue: deque[Outgoing] = deque()
-        self._in_flight = 0
+        self._in_flight: dict[int, Outgoing] = {}
         self._awaiting: set[int] = set()
         self._unechoed: dict[int, Outgoing] = {}
         self.dropped = 0
+        self.refused = 0
         self.settled = asyncio.Event()
         self.settled.set()
 
     @property
     def queued(self) -> int:
-        return len(self._queue)
+        """Events not yet acknowledged by the broker (waiting or in flight)."""
+        return len(self._queue) + len(self._in_flight)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._in_flight)
 
     @property
     def full(self) -> bool:
-        return len(self._queue) >= self._max_queued
+        return len(self._queue) + len(self._in_flight) >= self._max_queued
+
+    def room(self) -> int:
+        """How many events :meth:`add` takes before the outbox is full."""
+        return self._max_queued - len(self._queue) - len(self._in_flight)
 
     @property
     def awaiting(self) -> int:
@@ -65,14 +88,11 @@ class Outbox:
 
     def add(self, item: Outgoing, *, awaited: bool) -> bool:
         """Queue ``item``; False when it had to be dropped because all queued are in flight."""
-        if len(self._queue) >= self._max_queued:
-            if len(self._queue) <= self._in_flight:
-                self.dropped += 1
-                return False
-            oldest = self._queue[self._in_flight]
-            del self._queue[self._in_flight]
+        if len(self._queue) + len(self._in_flight) >= self._max_queued:
             self.dropped += 1
-            self._forget(oldest.seq)
+            if not self._queue:
+                return False
+            self._forget(self._queue.popleft().seq)
         self._queue.append(item)
         if awaited:
             self._awaiting.add(item.seq)
@@ -83,37 +103,54 @@ class Outbox:
         """Something is queued and the echo window lets it go."""
         if not self._queue:
             return False
-        head = self._queue[0]
-        return head.seq in self._unechoed or not self._window_full(head)
+        seq = self._queue[0].seq
+        return (
+            seq not in self._awaiting or seq in self._unechoed or len(self._unechoed) < self._window
+        )
 
     def next_batch(self, limit: int) -> list[Outgoing]:
-        """The next items to publish, in order, now marked in flight and (if awaited) unechoed."""
+        """The next items to publish, in order, now in flight and (if awaited) unechoed."""
         batch: list[Outgoing] = []
-        room = self._window - len(self._unechoed)
-        for item in self._queue:
-            if len(batch) >= limit:
-                break
-            if item.seq in self._awaiting and item.seq not in self._unechoed:
+        queue, awaiting, unechoed, in_flight = (
+            self._queue,
+            self._awaiting,
+            self._unechoed,
+            self._in_flight,
+        )
+        room = self._window - len(unechoed)
+        while queue and len(batch) < limit:
+            item = queue[0]
+            seq = item.seq
+            if seq in awaiting and seq not in unechoed:
                 if room <= 0:
                     break
                 room -= 1
+                unechoed[seq] = item
+            queue.popleft()
+            item.state = IN_FLIGHT
+            in_flight[seq] = item
             batch.append(item)
-        for item in batch:
-            if item.seq in self._awaiting:
-                self._unechoed[item.seq] = item
-        self._in_flight = len(batch)
         return batch
 
-    def sent(self, batch: list[Outgoing]) -> None:
-        """The broker acknowledged ``batch`` (the last :meth:`next_batch`)."""
-        for _ in batch:
-            self._queue.popleft()
-        self._in_flight = 0
-        self._check_settled()
+    def acked(self, item: Outgoing) -> None:
+        """The broker acknowledged ``item`` (a PUBACK)."""
+        if self._in_flight.pop(item.seq, None) is not None:
+            item.state = ACKNOWLEDGED
+            if not self._queue and not self._in_flight and not self._awaiting:
+                self.settled.set()
 
-    def send_failed(self) -> None:
-        """The batch in flight was not acknowledged; it stays queued and goes again."""
-        self._in_flight = 0
+    def refuse(self, item: Outgoing) -> None:
+        """The broker answered ``item`` with an error: it will not deliver it, nor its echo."""
+        if self._in_flight.pop(item.seq, None) is not None:
+            item.state = ACKNOWLEDGED
+            self.refused += 1
+            self._forget(item.seq)
+
+    def send_failed(self) -> int:
+        """The connection is gone: what had no PUBACK goes again, first; returns how many."""
+        again = list(self._in_flight.values())
+        self._in_flight.clear()
+        return self._requeue(again)
 
     def echoed(self, seq: int) -> bool:
         """Our event ``seq`` came back; True the first time (deliver it), else False."""
@@ -123,18 +160,17 @@ class Outbox:
         return True
 
     def requeue_unechoed(self) -> int:
-        """Queue again the sent events whose echo never came; returns how many."""
-        head = self._queue[0].seq if self._queue else None
-        again = sorted(
-            (item for seq, item in self._unechoed.items() if head is None or seq < head),
-            key=lambda item: item.seq,
-        )
-        self._queue.extendleft(reversed(again))
+        """Queue again the acknowledged events whose echo never came; returns how many."""
+        return self._requeue([i for i in self._unechoed.values() if i.state == ACKNOWLEDGED])
+
+    def _requeue(self, items: Iterable[Outgoing]) -> int:
+        again = list(items)
+        if again:
+            for item in again:
+                item.state = QUEUED
+            self._queue = deque(sorted(chain(again, self._queue), key=_by_seq))
         self._check_settled()
         return len(again)
-
-    def _window_full(self, item: Outgoing) -> bool:
-        return item.seq in self._awaiting and len(self._unechoed) >= self._window
 
     def _forget(self, seq: int) -> None:
         self._awaiting.discard(seq)
@@ -142,7 +178,7 @@ class Outbox:
         self._check_settled()
 
     def _check_settled(self) -> None:
-        if self._queue or self._awaiting:
+        if self._queue or self._in_flight or self._awaiting:
             self.settled.clear()
         else:
             self.settled.set()

@@ -10,6 +10,7 @@ separators or wildcards (``/``, ``+``, ``#``).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -56,8 +57,12 @@ def ingest_result_topic(site_id: str, device_id: str) -> str:
     return f"{ROOT}/{site_id}/{INGEST_RESULT}/{device_id}"
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_topic(topic: str) -> TopicParts | None:
-    """The parts of ``artguard/<site>/<kind>/<device>``, or None for any other shape."""
+    """The parts of ``artguard/<site>/<kind>/<device>``, or None for any other shape.
+
+    Cached: a site has a bounded set of topics and the MQTT bus parses one per message.
+    """
     levels = topic.split("/")
     if len(levels) != 4 or levels[0] != ROOT or not all(levels[1:]):
         return None

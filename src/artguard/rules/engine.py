@@ -16,18 +16,20 @@ from artguard.rules.base import Rule
 from artguard.rules.doors import DoorForcedRule, DoorHeldOpenRule
 from artguard.rules.sensors import GlassBreakRule, SensorTamperRule, SensorThresholdRule
 from artguard.site import Site
+from artguard.vision.rules import OccupancyCounter, vision_rules
 
 log = logging.getLogger(__name__)
 
 
-def default_rules(site: Site) -> list[Rule]:
-    """The rules that run on every site."""
+def default_rules(site: Site, occupancy: OccupancyCounter | None = None) -> list[Rule]:
+    """The rules that run on every site; ``occupancy`` receives the line crossings."""
     return [
         DoorForcedRule(site),
         DoorHeldOpenRule(site),
         SensorThresholdRule(site),
         GlassBreakRule(site),
         SensorTamperRule(site),
+        *vision_rules(site, occupancy),
     ]
 
 

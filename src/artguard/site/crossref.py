@@ -3,7 +3,8 @@
 Runs on a schema-valid :class:`~artguard.site.model.Site` (possibly a partial one built from
 the items that did validate) and returns :class:`~artguard.site.problems.Issue` values whose
 ``loc`` indexes the site's own lists; the loader ties them to lines. The checks themselves
-live in :mod:`~artguard.site.crossref_plan` (floor plan, artworks, cameras) and
+live in :mod:`~artguard.site.crossref_plan` (floor plan, artworks, cameras),
+:mod:`~artguard.site.crossref_vision` (cameras' zones, lines and speakers) and
 :mod:`~artguard.site.crossref_access` (doors, sensors, people, policies).
 """
 
@@ -15,6 +16,7 @@ from datetime import date
 from artguard.site.checker import SECTIONS, Checker
 from artguard.site.crossref_access import check_doors, check_people, check_policies, check_sensors
 from artguard.site.crossref_plan import check_artworks, check_cameras, check_rooms
+from artguard.site.crossref_vision import check_camera_vision
 from artguard.site.model import Site
 from artguard.site.problems import Issue, Loc
 
@@ -34,6 +36,7 @@ def cross_check(
         check_rooms,
         check_artworks,
         check_cameras,
+        check_camera_vision,
         check_doors,
         check_sensors,
         check_people,

@@ -167,6 +167,91 @@ class Artwork(SiteModel):
     barriers: list[Barrier] = Field(
         default_factory=list, description="Virtual barrier polygons, one per camera seeing it."
     )
+    barrier_min_seconds: float = Field(
+        default=0.5,
+        ge=0,
+        le=60,
+        description="Seconds a hand or body must stay inside a barrier before it is a touch "
+        "(a hand passing through while pointing is not).",
+    )
+    barrier_cooldown_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=3600,
+        description="After a touch alert, seconds before the same visitor at this artwork can "
+        "raise another, so one visitor leaning in repeatedly is one alert.",
+    )
+
+
+ZoneKind = Literal["restricted", "loiter"]
+DEFAULT_LOITER_SECONDS = 120.0
+
+
+class Zone(SiteModel):
+    """An area of a camera's image where being present (or staying) is worth an alert."""
+
+    id: Id = Field(description="Zone id, unique across the site.")
+    name: Name = Field(description="Human name shown in alerts, e.g. 'Behind the rope'.")
+    polygon: Polygon = Field(
+        description="Zone outline in image pixels, [[x, y], ...], within the camera's "
+        "resolution; a person counts as inside when their feet are."
+    )
+    kind: ZoneKind = Field(
+        description="restricted: anyone inside is an alert; loiter: staying longer than "
+        "loiter_seconds is."
+    )
+    loiter_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        le=86400,
+        description=f"Loiter zones: seconds one person may stay inside before an alert "
+        f"(default {DEFAULT_LOITER_SECONDS:g}); restricted zones: not used, leave it out.",
+    )
+    schedule: Id | None = Field(
+        default=None,
+        description="Schedule id of when the zone applies; null: always.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _loiter_default(cls, data: object) -> object:
+        if not isinstance(data, dict):
+            return data
+        seconds = data.get("loiter_seconds")
+        if data.get("kind") == "loiter" and seconds is None:
+            return {**data, "loiter_seconds": DEFAULT_LOITER_SECONDS}
+        if data.get("kind") == "restricted" and seconds is not None:
+            raise ValueError(
+                "loiter_seconds applies to loiter zones; this zone is 'restricted' "
+                "(remove loiter_seconds or set kind: loiter)"
+            )
+        return data
+
+
+class CountLine(SiteModel):
+    """A line across a doorway in a camera's image; people crossing it move between rooms."""
+
+    id: Id = Field(description="Line id, unique across the site.")
+    name: Name = Field(description="Human name, e.g. 'Doorway to Gallery 3'.")
+    points: tuple[Point, Point] = Field(
+        description="[[x1, y1], [x2, y2]] in image pixels, within the camera's resolution."
+    )
+    in_room: Id = Field(
+        description="Room on the right-hand side when walking from the first point to the "
+        f"second across the image (or '{OUTSIDE}'); crossing to this side is an entry."
+    )
+    out_room: Id = Field(description=f"Room on the other side (or '{OUTSIDE}').")
+
+    @model_validator(mode="after")
+    def _sane(self) -> CountLine:
+        (x1, y1), (x2, y2) = self.points
+        if abs(x1 - x2) < 1 and abs(y1 - y2) < 1:
+            raise ValueError("the line's two points are less than a pixel apart")
+        if self.in_room == self.out_room:
+            raise ValueError(
+                f"in_room and out_room are both {self.in_room!r}; a line separates two rooms"
+            )
+        return self
 
 
 class Camera(SiteModel):
@@ -187,6 +272,19 @@ class Camera(SiteModel):
     fps: float = Field(default=5.0, gt=0, le=60, description="Frames per second to analyse.")
     homography: tuple[Point3, Point3, Point3] | None = Field(
         default=None, description="Optional 3x3 matrix from image pixels to floor metres."
+    )
+    zones: list[Zone] = Field(
+        default_factory=list,
+        description="Restricted and loitering zones drawn on this camera's image.",
+    )
+    lines: list[CountLine] = Field(
+        default_factory=list,
+        description="Counting lines across doorways in this camera's image, for occupancy.",
+    )
+    speaker: Id | None = Field(
+        default=None,
+        description="Device id of the gallery speaker that plays the step-back message for "
+        "barrier alerts seen by this camera; null: no audible deterrent.",
     )
 
     @field_validator("source")

@@ -1,0 +1,142 @@
+"""Starting the site's cameras inside a running artguard.
+
+Each camera's events enter through the ingestion service like any device's
+(``runtime.ingest.submit(..., source="camera:<id>", trusted=True)``), so they are validated,
+stored durably and published on the bus before anything else sees them.
+
+* ``ARTGUARD_CAMERAS=off`` (or ``0``/``false``/``no``) starts no camera: for tests, the demo
+  and machines without cameras.
+* ``ARTGUARD_DETECTOR`` chooses the detector type (default: the detector package's default).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from artguard.events import EventBase
+from artguard.site.entities import Camera
+from artguard.vision.detections import Detections
+from artguard.vision.detectors.base import Detector, Image
+from artguard.vision.pipeline import CameraPipeline, FrameCheck
+from artguard.vision.worker import CameraManager, EventSink
+
+if TYPE_CHECKING:
+    from artguard.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+SUBMIT_TIMEOUT = 30.0
+"""Seconds a worker waits for its events to be stored before giving up on them."""
+
+TRACKER_LOW_SCORE = 0.1
+"""Detector score threshold for tracking (the tracker's ``low_thresh``)."""
+
+ChecksFactory = Callable[[Camera], Sequence[FrameCheck]]
+
+
+def cameras_enabled(env: Mapping[str, str] | None = None) -> bool:
+    value = (os.environ if env is None else env).get("ARTGUARD_CAMERAS", "on")
+    return value.strip().lower() not in {"off", "0", "false", "no"}
+
+
+class SharedDetector:
+    """One loaded model used by every camera thread, one call at a time.
+
+    Inference already uses every core for one image, so serialising calls costs little, and
+    it makes any detector safe to share whatever its internal buffers.
+    """
+
+    def __init__(self, detector: Detector) -> None:
+        self._detector = detector
+        self._lock = threading.Lock()
+        self.name = detector.name
+
+    def detect(self, image: Image) -> Detections:
+        with self._lock:
+            return self._detector.detect(image)
+
+
+def load_detector(detector_type: str | None = None) -> Detector:
+    """The configured detector (``ARTGUARD_DETECTOR`` or the package default), keeping boxes
+    down to the tracker's low threshold: ByteTrack uses the weak ones to hold on to people
+    through occlusions (they never start a track on their own)."""
+    from artguard.vision.detectors import DEFAULT_DETECTOR, create_detector
+
+    chosen = detector_type or os.environ.get("ARTGUARD_DETECTOR", DEFAULT_DETECTOR)
+    return create_detector(chosen, score_threshold=TRACKER_LOW_SCORE)
+
+
+def ingest_sink(runtime: Runtime, loop: asyncio.AbstractEventLoop, camera: Camera) -> EventSink:
+    """A blocking sink for a worker thread that submits through the runtime's ingestion."""
+    source = f"camera:{camera.id}"
+
+    def sink(events: list[EventBase]) -> None:
+        items = [event.model_dump(mode="json") for event in events]
+        future = asyncio.run_coroutine_threadsafe(
+            runtime.ingest.submit(items, token=None, source=source, trusted=True), loop
+        )
+        result = future.result(SUBMIT_TIMEOUT)
+        for rejection in result.rejected:
+            log.warning("%s: event rejected: %s: %s", source, rejection.field, rejection.message)
+
+    return sink
+
+
+def start_cameras(
+    runtime: Runtime,
+    *,
+    loop: asyncio.AbstractEventLoop | None = None,
+    detector: Detector | None = None,
+    checks: ChecksFactory | None = None,
+) -> CameraManager:
+    """Start a worker for every camera of the runtime's site (none when disabled).
+
+    Call it from the event loop the runtime runs on, or pass that ``loop``.
+    """
+    loop = loop or asyncio.get_running_loop()
+    cameras = list(runtime.site.cameras) if cameras_enabled() else []
+    if not cameras:
+        reason = "ARTGUARD_CAMERAS=off" if runtime.site.cameras else "no cameras in the site"
+        log.info("camera analysis not started (%s)", reason)
+    shared = SharedDetector(detector or load_detector()) if cameras else None
+
+    def pipeline(camera: Camera) -> CameraPipeline:
+        assert shared is not None
+        return CameraPipeline(camera, shared, checks=checks(camera) if checks else ())
+
+    manager = CameraManager(
+        cameras,
+        pipeline_factory=pipeline,
+        sink_factory=lambda camera: ingest_sink(runtime, loop, camera),
+    )
+    manager.start()
+    return manager
+
+
+async def stop_cameras(manager: CameraManager | None) -> None:
+    """Stop the workers without blocking the event loop (they may be mid-frame)."""
+    if manager is not None:
+        await asyncio.to_thread(manager.stop)
+
+
+async def run_cameras(runtime: Runtime) -> None:
+    """Background task for the API app: the cameras run while the app is up."""
+    loop = asyncio.get_running_loop()
+    # Loading the model takes a moment: start off the event loop, and never leave workers
+    # behind if the app stops while they are starting.
+    starting = asyncio.ensure_future(asyncio.to_thread(start_cameras, runtime, loop=loop))
+    manager: CameraManager | None = None
+    try:
+        manager = await asyncio.shield(starting)
+        await asyncio.Event().wait()
+    finally:
+        if manager is None:
+            with contextlib.suppress(Exception):
+                manager = await starting
+        await stop_cameras(manager)
