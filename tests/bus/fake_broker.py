@@ -1,10 +1,9 @@
 """A scriptable MQTT v5 broker stand-in, for what a stock Mosquitto cannot be made to do in a test.
 
-It accepts one client at a time, answers CONNECT with the CONNACK properties it is given,
-grants every subscription, and answers each QoS 1 PUBLISH with a PUBACK carrying
-``puback_code``, after ``puback_delay_s``, echoing it back when ``echo`` is set. It records
-what it received and the most QoS 1 publishes that were ever awaiting a PUBACK at once.
-"""
+It answers CONNECT with the CONNACK reason code and properties it is given, grants every
+subscription, and answers each QoS 1 PUBLISH with a PUBACK carrying ``puback_code``, after
+``puback_delay_s``, echoing it back when ``echo`` is set. It records what it received and the
+most QoS 1 publishes that were ever awaiting a PUBACK at once."""
 
 from __future__ import annotations
 
@@ -24,6 +23,7 @@ class FakeBroker:
         puback_delay_s: float = 0.0,
         answer_pings: bool = True,
         echo: bool = False,
+        connack_code: int = 0,
     ) -> None:
         self.receive_maximum = receive_maximum
         self.server_keep_alive = server_keep_alive
@@ -31,6 +31,8 @@ class FakeBroker:
         self.puback_delay_s = puback_delay_s
         self.answer_pings = answer_pings
         self.echo = echo
+        self.connack_code = connack_code
+        self.credentials: list[bytes] = []
         self.published: list[mp.Message] = []
         self.connects = 0
         self.pings = 0
@@ -62,6 +64,7 @@ class FakeBroker:
                 kind = first & 0xF0
                 if kind == mp.CONNECT:
                     self.connects += 1
+                    self.credentials.append(body)
                     writer.write(self._connack())
                 elif kind == mp.SUBSCRIBE:
                     granted = bytes(1 for _ in range(_count_filters(body)))
@@ -93,7 +96,8 @@ class FakeBroker:
         if self.server_keep_alive is not None:
             props += bytes((mp.PROP_SERVER_KEEP_ALIVE,))
             props += self.server_keep_alive.to_bytes(2, "big")
-        return mp.packet(mp.CONNACK, b"\x00\x00" + mp.varint(len(props)) + props)
+        code = bytes((self.connack_code,))
+        return mp.packet(mp.CONNACK, b"\x00" + code + mp.varint(len(props)) + props)
 
     async def _puback(
         self, writer: asyncio.StreamWriter, message: mp.Message, first: int, body: bytes

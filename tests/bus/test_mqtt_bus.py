@@ -321,3 +321,25 @@ async def test_publish_many_while_disconnected_keeps_the_newest(
     await proxy.resume()
     await drained(bus, timeout=30)
     assert got.ids == [e.id for e in events[3:]]
+
+
+async def test_a_connection_cut_in_the_middle_of_a_burst_loses_and_repeats_nothing(
+    buses: list[MqttBus], proxy: TcpProxy
+) -> None:
+    bus = new_bus(buses, port=proxy.port)
+    got = Recorder()
+    bus.subscribe("readings", got, ["sensor_reading"])
+    await bus.start()
+    await bus.publish(reading(-1.0))
+    await drained(bus)
+    events = [reading(float(i)) for i in range(BURST)]
+    publishing = asyncio.create_task(bus.publish_many(events))
+    await wait_until(lambda: len(got.events) > 1_000, what="the burst under way")
+    await proxy.cut()  # with events in flight both ways
+    assert len(got.events) < BURST
+    await publishing
+    await drained(bus, timeout=60)
+    assert bus.stats().connects == 2
+    ids = got.ids[1:]
+    assert sorted(ids) == sorted(e.id for e in events)  # each exactly once
+    assert len(set(ids)) == len(ids)

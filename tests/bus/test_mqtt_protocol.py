@@ -242,3 +242,17 @@ async def test_events_whose_echo_never_comes_are_sent_again(
         assert got.ids == [e.id for e in events]
     finally:
         await stopped(bus)
+
+
+async def test_a_refused_connection_is_reported_and_retried(fake: FakeBroker) -> None:
+    fake.connack_code = 0x86  # bad user name or password
+    bus = MqttBus("127.0.0.1", fake.port, "museum", username="artguard", password="wrong")
+    await bus.start()
+    try:
+        await wait_until(lambda: fake.connects >= 2, timeout=10, what="a second attempt")
+        stats = bus.stats()
+        assert (stats.connected, stats.connects) == (False, 0)
+        assert "bad user name or password (0x86)" in (stats.last_error or "")
+        assert mp.utf8("artguard") + mp.utf8("wrong") in fake.credentials[0]
+    finally:
+        await stopped(bus)

@@ -32,7 +32,7 @@ def free_port() -> int:
 
 
 def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "ARTGUARD_DATA_DIR": str(data_dir)}
+    env = {**os.environ, "ARTGUARD_DATA_DIR": str(data_dir), "ARTGUARD_CAMERAS": "off"}
     env.pop("ARTGUARD_DATABASE_URL", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "artguard", "run", "--site", str(SMALL_SITE), "--port", str(port)],

@@ -287,3 +287,23 @@ async def test_cameras_off_starts_nothing_and_loads_no_model(
     await stop_cameras(manager)
     assert service.cameras_enabled({"ARTGUARD_CAMERAS": "on"})
     assert not service.cameras_enabled({"ARTGUARD_CAMERAS": "False"})
+
+
+async def test_run_cameras_background_task_starts_and_stops_the_workers(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What ``artguard run`` does: the cameras live as long as the app's background task."""
+    monkeypatch.delenv("ARTGUARD_CAMERAS", raising=False)
+    monkeypatch.setattr(service, "load_detector", lambda *_args: BlobDetector())
+    task = asyncio.create_task(service.run_cameras(runtime))
+    for _ in range(100):
+        await asyncio.sleep(0.05)
+        if runtime.ingest.counters.accepted:
+            break
+    assert any(t.name == "camera-cam-1" for t in threading.enumerate())
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not any(t.name.startswith("camera-") for t in threading.enumerate())
+    (health,) = await stored(runtime, ["camera_health"])
+    assert health.status == "offline"  # type: ignore[attr-defined]

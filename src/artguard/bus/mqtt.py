@@ -15,12 +15,15 @@ whose PUBACK did not arrive is sent again after reconnecting, so a subscriber in
 may see it twice (QoS 1 is at least once; event ids make that harmless).
 
 Throughput. The connection is :class:`artguard.bus.mqtt_protocol.MqttConnection`, not
-aiomqtt/paho (which cost about a millisecond of CPU per event). The sender keeps as many
-publishes unacknowledged as the broker allows (its CONNACK Receive Maximum: Mosquitto's
-``max_inflight_messages``, 20 by default) and tops the window up as PUBACKs arrive, without
-awaiting any one of them. Everything that arrives in one read of the socket (echoes, PUBACKs) is
-handled in one go: events are decoded and appended to the subscribers' queues, their PUBACKs
-and any new publishes leave in one write, and each waiting task is woken once.
+aiomqtt/paho (which cost about half a millisecond of CPU per event). Publishing happens in
+``_pump``, synchronously, whenever it may have become possible (an event was added, PUBACKs or
+echoes came back, the subscriptions are in place): it keeps as many publishes unacknowledged
+as the broker allows (its CONNACK Receive Maximum: Mosquitto's ``max_inflight_messages``, 20
+by default) and tops the window up as PUBACKs arrive, never awaiting any one of them.
+Everything that arrives in one read of the socket (echoes, PUBACKs) is handled in one go:
+events are decoded and appended to the subscribers' queues, and their PUBACKs leave in one
+write together with the publishes they made room for. Only subscribing and the echo timeout
+need a task (``_manage``).
 
 Drain. Every publish carries MQTT v5 user properties naming this bus instance and a sequence
 number (:mod:`artguard.bus.wire`). A published event that some local subscriber wants is

@@ -693,7 +693,8 @@ class MqttConnection(asyncio.Protocol, Generic[T]):
             return
         self.lost.set_exception(exc)
         self.lost.exception()  # retrieved: whoever cares awaits it
-        for future in [self._connack, *self._subacks.values()]:
+        futures: list[asyncio.Future[Any]] = [self._connack, *self._subacks.values()]
+        for future in futures:
             if not future.done():
                 future.set_exception(exc)
                 future.exception()

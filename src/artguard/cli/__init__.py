@@ -7,6 +7,7 @@ import typer
 from artguard.cli import audit as audit_commands
 from artguard.cli import service as service_commands
 from artguard.cli import site as site_commands
+from artguard.cli import vision as vision_commands
 
 app = typer.Typer(
     name="artguard",
@@ -16,7 +17,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (site_commands, service_commands, audit_commands):
+for module in (site_commands, service_commands, vision_commands, audit_commands):
     module.register(app)
 
 

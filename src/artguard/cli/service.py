@@ -82,9 +82,14 @@ def run(
     )
     settings = settings_from(data_dir, database_url, bus_url)
     loaded = site_from(site)
+    from artguard.vision.service import cameras_enabled, run_cameras
+
     runtime = Runtime(settings, loaded, site_path=site)
     typer.echo(f"artguard: site {loaded.id!r}, dashboard at http://{host}:{port}/")
-    _serve(create_app(runtime), host, port)
+    background = [run_cameras] if cameras_enabled() else []
+    if not background:
+        typer.echo("  cameras off (ARTGUARD_CAMERAS=off)")
+    _serve(create_app(runtime, background=background), host, port)
 
 
 def demo(

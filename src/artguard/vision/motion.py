@@ -2,8 +2,8 @@
 
 A museum camera looks at an empty room most of the day and all of the night. Running a
 person detector on every frame of every camera is what limits how many cameras one server can
-watch; finding *where something changed* costs a fraction of a millisecond on a small grey
-image. So, per frame:
+watch; finding *where something changed* costs about a millisecond on a small grey image.
+So, per frame:
 
 1. :class:`MotionDetector` compares a downscaled, blurred grey image with a running average of
    the scene and returns boxes around the pixels that changed.
@@ -13,9 +13,9 @@ image. So, per frame:
    cover much of the frame, or are too many, the detector gets the whole frame instead.
    A neural detector has a fixed input size (CenterNet 512, NanoDet 416 pixels square), so a
    call on a crop costs as much as a call on the full frame: two crops cost twice one full
-   frame. Hence one region at most by default (``max_regions``); a crop is still worth it over
-   the full frame because the people in it reach the detector larger (small, distant people
-   are found more often).
+   frame. Hence one region at most by default (``max_regions``); when one crop suffices it is
+   used, because the people in it reach the detector at a larger scale, which favours small,
+   distant people.
    No motion and nothing tracked: the detector does not run at all. A full-frame run every
    ``refresh_seconds`` catches anyone who was already standing still when the camera started.
 3. The counters say what was saved: frames seen, frames with motion, detector runs and the

@@ -17,10 +17,13 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from artguard.events import EventBase
-from artguard.site.entities import Camera
+from artguard.site.entities import Artwork, Camera
+from artguard.vision.checks.artwork import ArtworkPresenceCheck
+from artguard.vision.checks.sabotage import CameraSabotageCheck
 from artguard.vision.detections import Detections
 from artguard.vision.detectors.base import Detector, Image
 from artguard.vision.pipeline import CameraPipeline, FrameCheck
@@ -125,12 +128,28 @@ async def stop_cameras(manager: CameraManager | None) -> None:
         await asyncio.to_thread(manager.stop)
 
 
-async def run_cameras(runtime: Runtime) -> None:
+def default_checks(data_dir: Path, artworks: Sequence[Artwork]) -> ChecksFactory:
+    """Per camera: sabotage (covered, blinded, frozen, defocused, moved) and artwork presence."""
+
+    def factory(camera: Camera) -> Sequence[FrameCheck]:
+        return [
+            CameraSabotageCheck.for_camera(camera, data_dir),
+            ArtworkPresenceCheck(camera, artworks, data_dir),
+        ]
+
+    return factory
+
+
+async def run_cameras(runtime: Runtime, *, checks: ChecksFactory | None = None) -> None:
     """Background task for the API app: the cameras run while the app is up."""
+    if checks is None:
+        checks = default_checks(runtime.settings.data_dir, runtime.site.artworks)
     loop = asyncio.get_running_loop()
     # Loading the model takes a moment: start off the event loop, and never leave workers
     # behind if the app stops while they are starting.
-    starting = asyncio.ensure_future(asyncio.to_thread(start_cameras, runtime, loop=loop))
+    starting = asyncio.ensure_future(
+        asyncio.to_thread(start_cameras, runtime, loop=loop, checks=checks)
+    )
     manager: CameraManager | None = None
     try:
         manager = await asyncio.shield(starting)
