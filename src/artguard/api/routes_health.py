@@ -48,6 +48,7 @@ def health_router(runtime: Runtime, hub: LiveHub) -> APIRouter:
             "ingest": asdict(runtime.ingest.counters),
             "rules": asdict(runtime.rules.stats),
             "live": {"clients": hub.client_count, "dropped": hub.dropped},
+            "frigate": asdict(runtime.frigate.stats()) if runtime.frigate else None,
         }
         return JSONResponse(status_code=200 if db_ok else 503, content=body)
 

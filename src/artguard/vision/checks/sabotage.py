@@ -41,6 +41,7 @@ from artguard.vision.checks.picture import PictureLimits, PictureStats, sharpnes
 from artguard.vision.checks.scene import SceneMatch, SceneReference
 from artguard.vision.detections import Detections
 from artguard.vision.detectors.base import Image
+from artguard.vision.privacy import redact
 
 log = logging.getLogger(__name__)
 
@@ -114,11 +115,15 @@ class CameraSabotageCheck:
         return self._scene is not None
 
     def set_reference(self, image: Image) -> None:
-        """Use ``image`` (a view of the scene without people) as the reference from now on."""
+        """Use ``image`` (a view of the scene without people) as the reference from now on.
+
+        The copy kept on disk goes through face redaction first: the view is taken when no
+        person was detected, but a missed one must not end up stored with a recognisable face.
+        """
         self._set_reference(image)
         if self._reference_path is not None:
             self._reference_path.parent.mkdir(parents=True, exist_ok=True)
-            cv2.imwrite(str(self._reference_path), image)
+            cv2.imwrite(str(self._reference_path), redact(image))
 
     def _set_reference(self, image: Image) -> None:
         self._scene = SceneReference(image)
