@@ -34,6 +34,9 @@ class Settings:
     sqlite_synchronous: str = "FULL"
     mqtt_ingest_url: str | None = None
     speaker_url: str | None = None
+    environ: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    """The environment these settings came from; integrations read their own variables here
+    (e.g. ``ARTGUARD_FRIGATE_*``), so settings built in code never pick up the process's."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -45,6 +48,7 @@ class Settings:
             "sqlite_synchronous": env.get("ARTGUARD_SQLITE_SYNCHRONOUS", "FULL").upper(),
             "mqtt_ingest_url": env.get("ARTGUARD_MQTT_INGEST_URL") or None,
             "speaker_url": env.get("ARTGUARD_SPEAKER_URL") or None,
+            "environ": env,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         settings = cls(**values)  # type: ignore[arg-type]

@@ -61,7 +61,7 @@ class Runtime:
             on_auth_failure=AuthFailureAuditor(self.audit),
         )
         self.mqtt_ingest = self._mqtt_listener()
-        self.frigate = frigate_bridge_from_env(settings, site, self.ingest)
+        self.frigate = frigate_bridge_from_env(settings, site, self.ingest, env=settings.environ)
         self.occupancy = OccupancyCounter(site)
         self.rules = RuleEngine(self.bus, default_rules(site, self.occupancy))
         self.speaker = self._deterrent_speaker()

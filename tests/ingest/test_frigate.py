@@ -10,6 +10,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import aiomqtt
@@ -402,3 +403,18 @@ async def test_a_stationary_person_keeps_being_seen_until_the_end(
     assert len(repeats) == len(stored) - 3 >= 3
     assert all(d.objects[0].bbox == repeats[0].objects[0].bbox for d in repeats)
     assert len({d.objects[0].track_id for d in stored}) == 1
+
+
+def test_runtime_takes_the_frigate_setting_from_its_settings_not_the_process(
+    tmp_path: Path, small_site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ARTGUARD_FRIGATE_URL", "mqtt://127.0.0.1:1883")
+    in_code = Runtime(Settings(data_dir=tmp_path / "a"), small_site, live_clock=False)
+    assert in_code.frigate is None  # settings built in code ignore the process environment
+    in_code.engine.dispose()
+    from_env = Settings.from_env(
+        {"ARTGUARD_DATA_DIR": str(tmp_path / "b"), "ARTGUARD_FRIGATE_URL": "mqtt://127.0.0.1:1883"}
+    )
+    configured = Runtime(from_env, small_site, live_clock=False)
+    assert configured.frigate is not None
+    configured.engine.dispose()
