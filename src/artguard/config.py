@@ -90,3 +90,8 @@ class Settings:
     @property
     def snapshots_dir(self) -> Path:
         return self.data_dir / "snapshots"
+
+    @property
+    def originals_dir(self) -> Path:
+        """Unblurred evidence originals (only when the site keeps them); purged separately."""
+        return self.data_dir / "originals"

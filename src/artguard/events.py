@@ -93,6 +93,28 @@ class AccessAttempt(EventBase):
     direction: Literal["in", "out"] | None = None
 
 
+class AccessDecision(EventBase):
+    """artguard's answer to a door request (``device_id`` is the reader).
+
+    Recorded for every decision, so the audit trail, the door rules (a grant explains a door
+    opening), tailgating checks and the learned access behaviour all see the same answers.
+    """
+
+    kind: Literal["access_decision"] = "access_decision"
+    credential_id: str = Field(max_length=128)
+    outcome: Literal["grant", "deny", "step_up"]
+    risk: float = Field(ge=0.0, le=1.0)
+    reasons: list[str] = Field(min_length=1)
+    required: list[str] = Field(default_factory=list)
+    factors: list[str] = Field(default_factory=list)
+    rules: list[str] = Field(default_factory=list, description="Policy rules that spoke.")
+    person_id: str | None = None
+    door_id: str | None = None
+    room_id: str | None = Field(default=None, description="The room the passage leads into.")
+    direction: Literal["in", "out"] = "in"
+    threat_level: str = "normal"
+
+
 class DoorState(EventBase):
     """A door's contact and lock state (``device_id`` is the door or its contact sensor)."""
 
@@ -133,6 +155,12 @@ class TrackedObject(BaseModel):
     keypoints: list[tuple[float, float, float]] | None = Field(
         default=None,
         description="Body keypoints (x, y, score) in image pixels, COCO-17 order, if estimated.",
+    )
+    appearance: list[Annotated[float, Field(ge=0.0, le=1.0)]] | None = Field(
+        default=None,
+        max_length=32,
+        description="Colour signature of the person's clothing (torso and legs HSV "
+        "histograms, no face, no identity); sent at most every ~2 s per track.",
     )
 
     @field_validator("bbox")
@@ -195,6 +223,31 @@ class Alert(EventBase):
     first_event_time: AwareDatetime = Field(description="Site time of the earliest evidence.")
 
 
+WatchReason = Literal["circling", "lingering", "against_flow", "after_closing"]
+
+
+class WatchFlag(EventBase):
+    """A visitor whose behaviour departs from what is normal here (``device_id``: ``visitors``).
+
+    Not an alarm: guards keep an eye on the visitor. Raised once, updated when a new reason
+    appears, cleared when the visitor leaves. The visitor is an anonymous id joining camera
+    tracks (by position and clothing colours, never a face or an identity).
+    """
+
+    kind: Literal["watch"] = "watch"
+    visitor_id: str = Field(pattern=ID_PATTERN)
+    status: Literal["raised", "updated", "cleared"]
+    reason_kinds: list[WatchReason] = Field(default_factory=list)
+    reasons: list[str] = Field(default_factory=list, description="Plain-language reasons.")
+    evidence: dict[str, EvidenceValue] = Field(default_factory=dict)
+    room_id: str | None = None
+    floor_xy: tuple[float, float] | None = None
+    cameras: list[str] = Field(default_factory=list)
+    tracks: list[str] = Field(default_factory=list, description="'camera:track' joined.")
+    first_seen: AwareDatetime
+    learned: bool = Field(description="False: judged against conservative defaults.")
+
+
 IncidentStatus = Literal["open", "acknowledged", "resolved", "false_alarm"]
 
 
@@ -223,6 +276,7 @@ class OperatorAction(EventBase):
 
 Event = Annotated[
     AccessAttempt
+    | AccessDecision
     | DoorState
     | SensorReading
     | Detection
@@ -230,7 +284,8 @@ Event = Annotated[
     | ArtworkView
     | Alert
     | IncidentChanged
-    | OperatorAction,
+    | OperatorAction
+    | WatchFlag,
     Field(discriminator="kind"),
 ]
 
@@ -238,6 +293,7 @@ EVENT_TYPES: dict[str, type[EventBase]] = {
     cls.model_fields["kind"].default: cls
     for cls in (
         AccessAttempt,
+        AccessDecision,
         DoorState,
         SensorReading,
         Detection,
@@ -246,6 +302,7 @@ EVENT_TYPES: dict[str, type[EventBase]] = {
         Alert,
         IncidentChanged,
         OperatorAction,
+        WatchFlag,
     )
 }
 

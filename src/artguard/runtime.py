@@ -4,14 +4,17 @@ here, so they exercise the same code path."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from pathlib import Path
 from urllib.parse import urlparse
 
+from artguard.access.service import AccessService
 from artguard.actions.speaker import DeterrentSpeaker, speaker_transport
 from artguard.bus import Bus, create_bus
 from artguard.config import Settings
+from artguard.evidence import EvidenceRecorder, EvidenceStore
 from artguard.ingest.auth_audit import AuthFailureAuditor
 from artguard.ingest.device_check import DeviceChecker
 from artguard.ingest.frigate import frigate_bridge_from_env
@@ -23,11 +26,13 @@ from artguard.rules.engine import RuleEngine, default_rules
 from artguard.rules.recovery import CheckpointKeeper, replay_unanalysed
 from artguard.site import Site
 from artguard.store.audit import AuditLog
+from artguard.store.audit_group import GroupAudit
 from artguard.store.db import open_database
 from artguard.store.retention import RetentionPolicy
 from artguard.store.retention_schedule import RetentionScheduler
 from artguard.triage.incidents import IncidentManager
 from artguard.vision.rules import OccupancyCounter
+from artguard.visitors.analyser import VisitorAnalyser
 
 log = logging.getLogger(__name__)
 
@@ -65,27 +70,41 @@ class Runtime:
         self.occupancy = OccupancyCounter(site)
         self.rules = RuleEngine(self.bus, default_rules(site, self.occupancy))
         self.speaker = self._deterrent_speaker()
+        self.evidence_store = EvidenceStore(settings.snapshots_dir, settings.originals_dir)
+        self.evidence = self._evidence_recorder()
         self.incidents = IncidentManager(self.engine, self.bus, self.audit)
+        self.group_audit = GroupAudit(self.audit)
+        self.access = AccessService(site, writer=self.writer, bus=self.bus, audit=self.group_audit)
         self.checkpoints = CheckpointKeeper(self.engine, self.rules)
         self.retention = RetentionScheduler(
             self.engine,
             RetentionPolicy.from_settings(site.retention),
             settings.snapshots_dir,
+            originals_dir=settings.originals_dir,
         )
         self.rules.attach()
         self.incidents.attach()
+        self.access.attach()
+        self.visitors = VisitorAnalyser(site, self.engine, self.bus)
+        self.visitors.attach()
+        self._access_clock: asyncio.Task[None] | None = None
         self.recovered_events = 0
         self._started = False
 
     async def start(self) -> None:
         self._audit_config_load()
         await self.writer.start()
+        await self.group_audit.start()
+        await self.access.restore(self.engine)
+        await asyncio.to_thread(self.visitors.restore)
         await self.bus.start()
         self.recovered_events = await replay_unanalysed(self.engine, self.rules)
         self.checkpoints.start()
         if self.live_clock:
             self.rules.run_clock()
             self.retention.start()
+            self._access_clock = asyncio.create_task(self._tick_access(), name="access-clock")
+            self.visitors.start()
         if self.mqtt_ingest is not None:
             await self.mqtt_ingest.start()
         if self.frigate is not None:
@@ -101,9 +120,17 @@ class Runtime:
         if self.mqtt_ingest is not None:  # stop taking events before the bus goes away
             await self.mqtt_ingest.stop()
         await self.retention.stop()
+        if self._access_clock is not None:
+            self._access_clock.cancel()
+            await asyncio.gather(self._access_clock, return_exceptions=True)
+            self._access_clock = None
         await self.rules.stop()
+        await self.visitors.stop()
         await self.bus.stop()
+        if self.evidence is not None:  # after the bus: the last alerts are recorded too
+            await self.evidence.stop()
         await self.checkpoints.stop()
+        await self.group_audit.stop()
         await self.writer.stop()
         self.engine.dispose()
         self._started = False
@@ -114,6 +141,15 @@ class Runtime:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+    async def _tick_access(self, interval_s: float = 30.0) -> None:
+        """Re-verification alerts for people staying in high-security rooms."""
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                await self.access.tick()
+            except Exception:  # one failed round must not stop the clock
+                log.exception("access clock round failed")
 
     def _deterrent_speaker(self) -> DeterrentSpeaker | None:
         """Plays the step-back message on barrier touches, when speakers and a way to reach
@@ -127,6 +163,15 @@ class Runtime:
         speaker = DeterrentSpeaker(self.site, self.bus, self.audit, transport)
         speaker.attach()
         return speaker
+
+    def _evidence_recorder(self) -> EvidenceRecorder | None:
+        """Snapshots (and clips) of camera alerts, from the frames this process's camera
+        workers analyse; none for a site without cameras."""
+        if not self.site.cameras:
+            return None
+        recorder = EvidenceRecorder.for_site(self.site, self.bus, self.evidence_store)
+        recorder.attach()
+        return recorder
 
     def _mqtt_listener(self) -> MqttIngestListener | None:
         url = self.settings.resolved_mqtt_ingest_url

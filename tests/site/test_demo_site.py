@@ -51,8 +51,10 @@ def test_demo_site_is_a_plausible_small_museum(site: Site) -> None:
     }
     vault = site.room("storage-vault")
     assert vault.security_level == 4
-    assert site.policies.two_person_rooms == ["storage-vault"]
-    assert len(site.door("d-vault").readers) == 2
+    assert site.policies.access.two_person.rooms == ["storage-vault"]
+    vault_door = site.door("d-vault")
+    assert (vault_door.readers, vault_door.exit_readers) == (["r-vault-out"], ["r-vault-in"])
+    assert site.reader_leads_out("r-vault-in") and not site.reader_leads_out("r-vault-out")
     assert all(room.id in site.adjacent(other) for room in site.rooms for other in room.adjacent)
 
 

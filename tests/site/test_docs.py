@@ -8,15 +8,18 @@ import pytest
 from pydantic import BaseModel
 
 from artguard.site import (
+    AccessPolicy,
     Artwork,
     Barrier,
     Camera,
     Credential,
     Door,
+    EvidenceSettings,
     Floor,
     Holiday,
     Person,
     Policies,
+    Privacy,
     Retention,
     Role,
     Room,
@@ -24,6 +27,7 @@ from artguard.site import (
     Sensor,
     SiteInfo,
     TimeWindow,
+    VisitorPolicy,
     parse_site,
 )
 
@@ -47,7 +51,11 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "people[]": Person,
     "people[].credentials[]": Credential,
     "policies": Policies,
+    "policies.access": AccessPolicy,
+    "policies.visitors": VisitorPolicy,
     "retention": Retention,
+    "privacy": Privacy,
+    "evidence": EvidenceSettings,
 }
 
 

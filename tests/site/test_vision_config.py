@@ -115,7 +115,7 @@ CASES = [
         "kind: linger,",
         "cameras[cam-gallery].zones[z-store-door].kind",
         "z-store-door",
-        "'restricted' or 'loiter'",
+        "'restricted', 'loiter', 'exit' or 'blind_spot'",
         id="unknown-zone-kind",
     ),
     pytest.param(

@@ -4,19 +4,22 @@ detector, and the real PETS clip with the real detector when both are available.
 from __future__ import annotations
 
 import json
+import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 import typer
 from typer.testing import CliRunner
 
 from artguard.cli import app as artguard_app
 from artguard.cli import vision
-from artguard.events import Detection, parse_event_json
+from artguard.events import ArtworkView, CameraHealth, Detection, EventBase, parse_event_json
 from artguard.vision.geometry import Homography
 from tests.conftest import SMALL_SITE
+from tests.vision import test_check_artwork as art
 from tests.vision.test_pipeline import BlobDetector, walker_frame
 
 runner = CliRunner()
@@ -73,10 +76,15 @@ def blob_detector(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
     return asked
 
 
+def all_events_of(stdout: str) -> list[EventBase]:
+    return [parse_event_json(line) for line in stdout.splitlines() if line.strip()]
+
+
 def events_of(stdout: str) -> list[Detection]:
-    events = [parse_event_json(line) for line in stdout.splitlines() if line.strip()]
-    assert all(isinstance(e, Detection) for e in events)
-    return events  # type: ignore[return-value]
+    """The detection events (the frame checks' events left out)."""
+    events = all_events_of(stdout)
+    assert all(isinstance(e, Detection | CameraHealth | ArtworkView) for e in events)
+    return [e for e in events if isinstance(e, Detection)]
 
 
 def mot_rows(path: Path) -> list[list[str]]:
@@ -228,3 +236,75 @@ def test_analyze_real_clip_with_the_real_detector(tmp_path: Path) -> None:
         lengths[row[1]] = lengths.get(row[1], 0) + 1
     assert sum(1 for n in lengths.values() if n >= 20) >= 3, lengths
     assert all(int(r[0]) % 2 == 1 for r in rows)  # every 2nd frame of a 10 fps clip
+
+
+def gallery_clip(tmp_path: Path) -> Path:
+    """20 s at 5 fps of a painting on a wall: 6 s hanging, 10 s gone, 4 s lens covered."""
+    path = tmp_path / "gallery.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 5, (art.W, art.H))
+    picture = art.painting(3)
+    for i in range(100):
+        if i < 30:
+            image = art.shot(art.hang(picture), i)
+        elif i < 80:
+            image = art.shot(art.hang(None), i)
+        else:
+            image = np.full((art.H, art.W, 3), 8, np.uint8)
+        writer.write(image)
+    writer.release()
+    return path
+
+
+def gallery_site(tmp_path: Path) -> Path:
+    site = site_with_camera(tmp_path, art.W, art.H)
+    polygon = [list(p) for p in art.FRAME_POLYGON]
+    text = site.read_text(encoding="utf-8")
+    text = text.replace(
+        "    barriers: []", f"    barriers: [{{camera: cam-1, polygon: {polygon}}}]", 1
+    )
+    site.write_text(text, encoding="utf-8")
+    return site
+
+
+def test_analyze_runs_the_frame_checks_and_keeps_references_in_data_dir(
+    tmp_path: Path, blob_detector: list[str | None]
+) -> None:
+    data = tmp_path / "data"
+    clip, site = gallery_clip(tmp_path), gallery_site(tmp_path)
+    args = ["analyze", str(clip), "-c", "cam-1", "-s", str(site)]
+    result = runner.invoke(cli(), [*args, "--start", START, "--data-dir", str(data), "--json"])
+    assert result.exit_code == 0, result.output
+    events = all_events_of(result.stdout)
+    health = [(e.status, e.site_time) for e in events if isinstance(e, CameraHealth)]
+    views = [(e.artwork_id, e.status) for e in events if isinstance(e, ArtworkView)]
+    # (a bare wall without its painting has too few features left: the scene reads as "moved")
+    assert health[0][0] == "online" and health[-1][0] == "covered", health
+    assert health[-1][1] >= T0 + timedelta(seconds=16 + 3), "covered held for 3 s first"
+    assert views == [("aw-1", "missing")]
+    assert (data / "references" / "cameras" / "cam-1.png").is_file()
+    assert (data / "references" / "artworks" / "cam-1" / "aw-1.png").is_file()
+    summary = json.loads(result.stderr.strip().splitlines()[-1])
+    assert summary["checks"] == ["CameraSabotageCheck", "ArtworkPresenceCheck"]
+    assert summary["event_kinds"]["camera_health"] == len(health)
+    assert summary["event_kinds"]["artwork_view"] == 1
+
+
+def test_analyze_checks_use_a_temporary_folder_unless_told_and_can_be_skipped(
+    tmp_path: Path, blob_detector: list[str | None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    clip, site = gallery_clip(tmp_path), site_with_camera(tmp_path, art.W, art.H)
+    args = ["analyze", str(clip), "-c", "cam-1", "-s", str(site), "--start", START]
+    result = runner.invoke(cli(), args)
+    assert result.exit_code == 0, result.output
+    kinds = {e.kind for e in all_events_of(result.stdout)}
+    assert kinds == {"detection", "camera_health"}, "no barrier here: no artwork check"
+    assert "frame checks: CameraSabotageCheck" in result.stderr
+    assert list(temp.iterdir()) == [], "the temporary references are removed"
+
+    skipped = runner.invoke(cli(), [*args, "--no-checks"])
+    assert skipped.exit_code == 0, skipped.output
+    assert {e.kind for e in all_events_of(skipped.stdout)} == {"detection"}
+    assert "frame checks: off" in skipped.stderr

@@ -86,6 +86,22 @@ def test_looping_file_keeps_counting_and_realtime_paces_it(tmp_path: Path) -> No
     assert elapsed >= 0.85  # played at its own speed, not as fast as it decodes
 
 
+def test_realtime_file_skips_frames_a_slow_consumer_is_already_late_for(tmp_path: Path) -> None:
+    """Like a live camera's buffer: a consumer falling behind gets fresh frames, not a backlog."""
+    clip = write_video(tmp_path / "clip.avi", 30)  # 3 s at 10 fps, analysed at 5 fps
+    source = VideoSource(str(clip), fps=5, loop=False, realtime=True)
+    started = time.monotonic()
+    lateness, indexes = [], []
+    for frame in source.frames():
+        offset = frame.index / 10
+        lateness.append(time.monotonic() - started - offset)
+        indexes.append(frame.index)
+        time.sleep(0.45)  # analysis takes longer than the 0.2 s between analysed frames
+    assert source.late_skipped >= 4
+    assert len(indexes) <= 8 and indexes[-1] >= 24, indexes
+    assert max(lateness) < 0.2 + 0.1, "never handed a frame more than one interval late"
+
+
 def test_missing_and_broken_files_raise_source_error(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="does not exist"):
         list(VideoSource(str(tmp_path / "nope.avi")).frames())

@@ -12,10 +12,13 @@ from fastapi.responses import HTMLResponse
 
 from artguard import __version__
 from artguard.api.live import LiveHub, live_router
+from artguard.api.routes_access import access_router
 from artguard.api.routes_events import events_router
+from artguard.api.routes_evidence import evidence_router
 from artguard.api.routes_health import health_router
 from artguard.api.routes_incidents import incidents_router
 from artguard.api.routes_vision import vision_router
+from artguard.api.routes_visitors import visitors_router
 from artguard.runtime import Runtime
 
 SECURITY_HEADERS = {
@@ -61,7 +64,10 @@ def create_app(runtime: Runtime, background: list[BackgroundTask] | None = None)
     app.include_router(events_router(runtime.ingest))
     app.include_router(incidents_router(runtime.engine, runtime.incidents))
     app.include_router(vision_router(runtime.engine, runtime.occupancy))
+    app.include_router(visitors_router(runtime.visitors))
     app.include_router(live_router(hub))
+    app.include_router(access_router(runtime.access, runtime.tokens))
+    app.include_router(evidence_router(runtime.evidence_store, runtime.audit, runtime.engine))
 
     @app.middleware("http")
     async def security_headers(

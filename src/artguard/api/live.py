@@ -27,6 +27,7 @@ STREAMABLE_KINDS = frozenset(
         "camera_health",
         "artwork_view",
         "detection",
+        "watch",
     }
 )
 CLIENT_QUEUE = 1000

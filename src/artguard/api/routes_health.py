@@ -49,6 +49,11 @@ def health_router(runtime: Runtime, hub: LiveHub) -> APIRouter:
             "rules": asdict(runtime.rules.stats),
             "live": {"clients": hub.client_count, "dropped": hub.dropped},
             "frigate": asdict(runtime.frigate.stats()) if runtime.frigate else None,
+            "evidence": (
+                runtime.evidence.stats.as_dict() | {"buffers": runtime.evidence.rings.stats()}
+                if runtime.evidence
+                else None
+            ),
         }
         return JSONResponse(status_code=200 if db_ok else 503, content=body)
 

@@ -49,4 +49,12 @@ def alert_dict(row: Any) -> dict[str, Any]:
         "evidence": row.evidence,
         "source_event_ids": row.source_event_ids,
         "incident_id": row.incident_id,
+        "evidence_url": _evidence_url(row),
     }
+
+
+def _evidence_url(row: Any) -> str | None:
+    """Where a camera alert's snapshot metadata is served (404 there when no frame could be
+    captured); None for alerts that are not from a camera."""
+    evidence = row.evidence if isinstance(row.evidence, dict) else {}
+    return f"/api/alerts/{row.id}/evidence" if evidence.get("camera_id") else None

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import typer
 
+from artguard.cli import access as access_commands
 from artguard.cli import audit as audit_commands
+from artguard.cli import face as face_commands
 from artguard.cli import service as service_commands
 from artguard.cli import site as site_commands
 from artguard.cli import vision as vision_commands
+from artguard.cli import visitors as visitors_commands
 
 app = typer.Typer(
     name="artguard",
@@ -17,7 +20,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (site_commands, service_commands, vision_commands, audit_commands):
+for module in (
+    site_commands,
+    service_commands,
+    vision_commands,
+    audit_commands,
+    access_commands,
+    face_commands,
+    visitors_commands,
+):
     module.register(app)
 
 

@@ -139,6 +139,7 @@ def purge_command(
     incidents: Annotated[str | None, _limit("incidents")] = None,
     snapshots: Annotated[str | None, _limit("snapshots")] = None,
     audit: Annotated[str | None, _limit("audit")] = None,
+    originals: Annotated[str | None, _limit("originals")] = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
@@ -147,7 +148,7 @@ def purge_command(
     if site is not None:
         policy = RetentionPolicy.from_settings(site_from(site).retention)
     given = {"events": events, "alerts": alerts, "incidents": incidents}
-    given |= {"snapshots": snapshots, "audit": audit}
+    given |= {"snapshots": snapshots, "audit": audit, "originals": originals}
     overrides = {kind: _parse_limit(kind, text) for kind, text in given.items() if text}
     policy = replace(policy, **overrides)
     if all(limit is None for limit in asdict(policy).values()):
@@ -156,7 +157,9 @@ def purge_command(
     settings = settings_from(data_dir, database_url)
     engine = open_database(settings)
     try:
-        report = purge(engine, policy, utcnow(), settings.snapshots_dir)
+        report = purge(
+            engine, policy, utcnow(), settings.snapshots_dir, originals_dir=settings.originals_dir
+        )
     finally:
         engine.dispose()
     for kind, count in report.as_dict().items():

@@ -62,7 +62,9 @@ def bundled_demo_site() -> Path:
 def _serve(app: Any, host: str, port: int) -> None:
     import uvicorn
 
-    uvicorn.run(app, host=host, port=port, log_level="info", ws_ping_interval=20)
+    # No per-request access log: at hundreds of door decisions a second it costs more than the
+    # decision, and every decision is in the audit log already.
+    uvicorn.run(app, host=host, port=port, log_level="info", ws_ping_interval=20, access_log=False)
 
 
 def run(

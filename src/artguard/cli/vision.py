@@ -2,7 +2,11 @@
 
 For integrators and tests: the same pipeline as a live camera worker (motion gate, detector,
 tracker, floor mapping), fed from a file or a folder of frames, events printed as JSON lines
-instead of being stored. ``--tracks-out`` writes the tracks in MOTChallenge text format so any
+instead of being stored. The frame checks run too (camera sabotage; artwork presence when
+the camera has artwork barriers), so ``camera_health`` and ``artwork_view`` events appear as
+they would live; their reference views go to ``--data-dir``, by default a temporary folder
+removed afterwards (a recording must not replace the live cameras' references).
+``--tracks-out`` writes the tracks in MOTChallenge text format so any
 standard MOT scorer can evaluate them.
 """
 
@@ -10,7 +14,11 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Annotated, Any
@@ -19,10 +27,10 @@ import typer
 
 from artguard.cli.service import site_from
 from artguard.events import event_to_json
-from artguard.site.entities import Camera
+from artguard.site.entities import Artwork, Camera
 from artguard.vision.detectors.base import Detector, PoseEstimator
 from artguard.vision.motion import MotionDetector, MotionGate
-from artguard.vision.pipeline import CameraPipeline, FrameResult
+from artguard.vision.pipeline import CameraPipeline, FrameCheck, FrameResult
 from artguard.vision.sources import Frame, SourceError, is_live, open_source
 from artguard.vision.tracker import ByteTracker
 
@@ -38,6 +46,30 @@ def make_pose() -> PoseEstimator:
     from artguard.vision.pose import MoveNetMultiPose
 
     return MoveNetMultiPose()
+
+
+def frame_checks(camera: Camera, artworks: list[Artwork], data_dir: Path) -> list[FrameCheck]:
+    """The live camera's frame checks: sabotage, and artwork presence when the camera has
+    artwork barriers."""
+    from artguard.vision.checks.artwork import ArtworkPresenceCheck
+    from artguard.vision.checks.sabotage import CameraSabotageCheck
+
+    checks: list[FrameCheck] = [CameraSabotageCheck.for_camera(camera, data_dir)]
+    presence = ArtworkPresenceCheck(camera, artworks, data_dir)
+    if presence.artwork_ids:
+        checks.append(presence)
+    return checks
+
+
+@contextmanager
+def checks_dir(data_dir: Path | None) -> Iterator[Path]:
+    """``data_dir`` as given, or a temporary folder removed afterwards."""
+    if data_dir is not None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        yield data_dir
+        return
+    with tempfile.TemporaryDirectory(prefix="artguard-analyze-") as tmp:
+        yield Path(tmp)
 
 
 def analyze(
@@ -73,6 +105,18 @@ def analyze(
     json_summary: Annotated[
         bool, typer.Option("--json", help="Print the summary (stderr) as one JSON object.")
     ] = False,
+    no_checks: Annotated[
+        bool,
+        typer.Option("--no-checks", help="Skip the frame checks (sabotage, artwork presence)."),
+    ] = False,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where the frame checks keep their reference views "
+            "[a temporary folder, removed afterwards].",
+            file_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Analyse a recording as camera CAMERA would and print one JSON event per line.
 
@@ -84,6 +128,10 @@ def analyze(
     start_time = _start_time(start)
     loaded = site_from(site)
     cam = _camera(loaded.cameras, camera, site)
+    folders = ExitStack()  # closed (temporary folder removed) when the analysis ends
+    checks: list[FrameCheck] = []
+    if not no_checks:
+        checks = frame_checks(cam, loaded.artworks, folders.enter_context(checks_dir(data_dir)))
     rate = fps or cam.fps
     pipeline = CameraPipeline(
         cam,
@@ -91,17 +139,20 @@ def analyze(
         pose=make_pose() if pose else None,
         tracker=ByteTracker(frame_interval=1.0 / rate),
         gate=MotionGate.disabled() if no_motion_gate else MotionGate(MotionDetector()),
+        checks=checks,
     )
     frames = open_source(source, fps=rate, source_fps=source_fps, start_time=start_time)
     mot = tracks_out.open("w", encoding="utf-8") if tracks_out else None
     started = time.perf_counter()
     analysed = last_index = events = 0
+    kinds: Counter[str] = Counter()
     try:
         for frame in frames.frames():
             result = pipeline.process(frame)
             for event in result.events:
                 sys.stdout.write(event_to_json(event) + "\n")
                 events += 1
+                kinds[event.kind] += 1
             if mot is not None:
                 write_mot(mot, frame, result, cam)
             analysed += 1
@@ -117,9 +168,11 @@ def analyze(
         frames.close()
         if mot is not None:
             mot.close()
+        folders.close()
         sys.stdout.flush()
     elapsed = time.perf_counter() - started
     summary = _summary(pipeline, analysed, last_index + 1 if analysed else 0, events, elapsed)
+    summary["event_kinds"] = dict(sorted(kinds.items()))
     typer.echo(json.dumps(summary) if json_summary else _text(summary), err=True)
 
 
@@ -180,6 +233,7 @@ def _summary(
         "frames_analysed": analysed,
         "events": events,
         "tracks": pipeline.tracker.ids_issued,
+        "checks": [type(check).__name__ for check in pipeline.checks],
         "motion_gate": pipeline.gate.motion is not None,
         "gate": gate.as_dict(),
         "seconds": round(elapsed, 3),
@@ -193,6 +247,9 @@ def _text(s: dict[str, Any]) -> str:
     lines = [
         f"camera {s['camera']} ({s['detector']}): {s['frames_analysed']} frames analysed "
         f"of {s['frames_read']} read, {s['events']} events, {s['tracks']} tracks",
+        "events by kind: "
+        + (", ".join(f"{k} {n}" for k, n in s.get("event_kinds", {}).items()) or "none"),
+        "frame checks: " + (", ".join(s["checks"]) or "off"),
         f"detector: {gate['detector_runs']} runs on {gate['frames_detected']} frames "
         f"({gate['full_frame_runs']} full-frame)",
     ]

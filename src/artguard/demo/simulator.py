@@ -1,12 +1,15 @@
 """Simulated devices for ``artguard demo``: a museum going about its day, in real time.
 
-Staff on shift badge through the doors of their zones; temperature and humidity follow a
-day/night cycle with noise; motion sensors see visitors in public rooms during opening hours;
-and every few minutes a scripted incident (a forced door, a glass break, a humidity excursion,
-a door held open, a knock on an artwork's mount) gives the dashboard something to show.
+Staff on shift badge through the doors of their zones (the demo's reader simulator: each
+badge is decided by artguard's access control and the door opens only on a grant); temperature
+and humidity follow a day/night cycle with noise; motion sensors see visitors in public rooms
+during opening hours; and every few minutes a scripted incident (a forced door, a glass
+break, a humidity excursion, a door held open, a knock on an artwork's mount) gives the
+dashboard something to show.
 
-The simulator only *produces* events (``events_until``); the caller feeds them through the
-real ingestion service, so the demo exercises the same pipeline as live devices. The full
+The simulator only *produces* events (``events_until``); :func:`artguard.demo.runner.feed`
+sends badges to the access service and everything else through the real ingestion service, so
+the demo exercises the same pipeline as live devices. The full
 digital twin with visitors and red-team drills is a separate, larger component.
 """
 
@@ -20,10 +23,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from artguard.events import AccessAttempt, DoorState, EventBase, SensorReading
-from artguard.site import Door, Sensor, Site
+from artguard.events import AccessAttempt, DoorState, EventBase, Factor, SensorReading
+from artguard.site import Door, Person, Sensor, Site
 
 SENSOR_PERIOD = timedelta(seconds=10)
+MIN_BADGE_GAP = timedelta(seconds=90)
+"""A person badges at most this often (walking between doors takes time)."""
 BADGE_MEAN_GAP_S = 20.0
 
 
@@ -70,6 +75,8 @@ class DemoSimulator:
             ]
         )
         self._badged_doors = [d for d in site.doors if d.readers]
+        self._waiting: dict[str, tuple[Door, float, list[Person | None]]] = {}
+        self._last_badge: dict[str, datetime] = {}
         self._sensors = list(site.sensors)
 
     def events_until(self, now: datetime) -> list[EventBase]:
@@ -96,16 +103,63 @@ class DemoSimulator:
     def _door_device(self, door: Door) -> str:
         return door.contact or door.id
 
-    def _passage(self, door: Door, at: datetime, credential: str | None, hold_s: float) -> None:
-        """A badge (if any), the door opening a second later and closing ``hold_s`` after."""
-        if credential is not None and door.readers:
+    def _passage(
+        self,
+        door: Door,
+        at: datetime,
+        person: Person | None,
+        hold_s: float,
+        companion: Person | None = None,
+    ) -> None:
+        """A badge at the door's reader asking artguard (the door then opens only if the
+        caller reports a grant through :meth:`answer`), or, without a person, the door simply
+        opening a second later (forced) and closing ``hold_s`` after. ``companion``: the
+        first of a pair (two-person rule), who goes in with this person."""
+        if person is not None and door.readers:
             reader = self._rng.choice(door.readers)
-            self._at(
-                at,
-                AccessAttempt(
-                    device_id=reader, site_time=at, credential_id=credential, granted=True
-                ),
+            attempt = AccessAttempt(
+                device_id=reader,
+                site_time=at,
+                credential_id=person.credentials[0].id,
+                factors=self._factors(person, door),
+                granted=None,
             )
+            self._waiting[attempt.id] = (door, hold_s, [person, companion])
+            self._last_badge[person.id] = at
+            self._at(at, attempt)
+            return
+        self._open_door(door, at, hold_s)
+
+    def answer(self, attempt_id: str, granted: bool, at: datetime) -> None:
+        """The decision for a badge: on a grant the person opens the door (and, behind a door
+        with exit readers, badges out again a few minutes later)."""
+        waiting = self._waiting.pop(attempt_id, None)
+        if waiting is None or not granted:
+            return
+        door, hold_s, people = waiting
+        self._open_door(door, at, hold_s)
+        for person in people:
+            if person is None or not door.exit_readers:
+                continue
+            leave = at + timedelta(minutes=self._rng.uniform(3, 8))
+            attempt = AccessAttempt(
+                device_id=self._rng.choice(door.exit_readers),
+                site_time=leave,
+                credential_id=person.credentials[0].id,
+                granted=None,
+            )
+            self._waiting[attempt.id] = (door, 3.0, [])
+            self._last_badge[person.id] = leave
+            self._at(leave, attempt)
+
+    def _factors(self, person: Person, door: Door) -> list[Factor]:
+        """What the person presents: every factor they hold that the room's level asks for."""
+        level = self.site.room(door.to_room).security_level if door.to_room != "outside" else 1
+        needed = self.site.policies.access.required_factors(level)
+        held = {c.type for c in person.credentials}
+        return [f for f in needed if f in held] or ["card"]
+
+    def _open_door(self, door: Door, at: datetime, hold_s: float) -> None:
         opened = at + timedelta(seconds=1)
         device = self._door_device(door)
         self._at(
@@ -143,24 +197,60 @@ class DemoSimulator:
                 limit = sensor.max if sensor.max is not None else 1.0
                 self._reading(sensor, when, abs(self._rng.gauss(0, limit * 0.08)))
 
-    def _staff_badge(self, at: datetime) -> None:
-        on_shift = [
+    def _on_shift(self, at: datetime) -> list[Person]:
+        return [
             p
             for p in self.site.people
             if p.credentials and p.schedule and self.site.in_schedule(p.schedule, at)
         ]
+
+    def _doors_of(self, person: Person) -> list[Door]:
+        """The badged doors into rooms the person may enter."""
+        rooms = self._rooms_of(person)
+        return [d for d in self._badged_doors if d.to_room in rooms]
+
+    def past_grants(self, end: datetime, days: int) -> Iterator[tuple[str, str, datetime]]:
+        """``(person, door, time)`` of the badges this simulator would have produced in the
+        ``days`` before ``end`` (same people, doors and rate): the demo's learned history."""
+        rng = random.Random(self._rng.random())
+        at = end - timedelta(days=days)
+        shifts: dict[datetime, list[Person]] = {}  # who is on, per 10 minutes (shifts start
+        while at < end:  # on the hour or half hour)
+            at += timedelta(seconds=rng.expovariate(1 / BADGE_MEAN_GAP_S))
+            bucket = at.replace(minute=at.minute - at.minute % 10, second=0, microsecond=0)
+            if bucket not in shifts:
+                shifts[bucket] = self._on_shift(bucket)
+            people = shifts[bucket]
+            if not people:
+                continue
+            person = rng.choice(people)
+            doors = self._doors_of(person)
+            if doors:
+                yield person.id, rng.choice(doors).id, at
+
+    def _rooms_of(self, person: Person) -> set[str]:
+        return {r.id for r in self.site.rooms} if "*" in person.zones else set(person.zones)
+
+    def _staff_badge(self, at: datetime) -> None:
+        on_shift = [
+            p
+            for p in self._on_shift(at)
+            if at - self._last_badge.get(p.id, at - MIN_BADGE_GAP) >= MIN_BADGE_GAP
+        ]
         if not on_shift or not self._badged_doors:
             return
         person = self._rng.choice(on_shift)
-        doors = [
-            d
-            for d in self._badged_doors
-            if "*" in person.zones or d.to_room in person.zones or d.from_room in person.zones
-        ]
+        doors = self._doors_of(person)
         if not doors:
             return
         door = self._rng.choice(doors)
-        self._passage(door, at, person.credentials[0].id, hold_s=self._rng.uniform(2, 6))
+        self._passage(door, at, person, hold_s=self._rng.uniform(2, 6))
+        if door.to_room in self.site.policies.access.two_person.rooms:
+            partner = [p for p in on_shift if p is not person and door in self._doors_of(p)]
+            if partner:  # vault work is done in pairs: the colleague badges just after
+                later = at + timedelta(seconds=4)
+                colleague = self._rng.choice(partner)
+                self._passage(door, later, colleague, hold_s=6, companion=person)
 
     # -- scripted incidents ----------------------------------------------------------------
 
@@ -172,7 +262,7 @@ class DemoSimulator:
                 self.site.room(r).security_level for r in (d.from_room, d.to_room) if r != "outside"
             ),
         )
-        self._passage(door, at, credential=None, hold_s=15)
+        self._passage(door, at, None, hold_s=15)
         motion = [s for s in self._sensors if s.type == "motion" and s.room == door.to_room]
         for sensor in motion[:1]:
             self._reading(sensor, at + timedelta(seconds=4), 1.0)
@@ -185,13 +275,22 @@ class DemoSimulator:
                 self._reading(sensor, at + timedelta(seconds=10 * i), sensor.max + 4 + i)
 
     def _door_held_open(self, at: datetime) -> None:
-        if not self._badged_doors:
+        """Someone allowed through props the door open (``None`` if nobody is on shift)."""
+        pairs = [
+            (p, d)
+            for p in self.site.people
+            if p.credentials
+            and (p.schedule is None or self.site.in_schedule(p.schedule, at))
+            and at - self._last_badge.get(p.id, at - MIN_BADGE_GAP) >= MIN_BADGE_GAP
+            for d in self._badged_doors
+            if d.to_room not in self.site.policies.access.two_person.rooms
+            and ("*" in p.zones or d.to_room in p.zones)
+        ]
+        if not pairs:
             return
-        door = self._rng.choice(self._badged_doors)
-        staff = [p for p in self.site.people if p.credentials]
-        credential = self._rng.choice(staff).credentials[0].id if staff else None
+        person, door = self._rng.choice(pairs)
         hold = self.site.held_open_limit(door.id).total_seconds() + 15
-        self._passage(door, at, credential, hold_s=hold)
+        self._passage(door, at, person, hold_s=hold)
 
     def _mount_knock(self, at: datetime) -> None:
         sensors = [s for s in self._sensors if s.type == "vibration" and s.max is not None]

@@ -54,6 +54,9 @@ class EventWriter:
         """Store ``batch``; returns the ids that were not stored before."""
         if not batch:
             return set()
+        unstamped = [e.id for e in batch if e.received_time is None]
+        if unstamped:  # SQLite's INSERT OR IGNORE would drop them silently
+            raise ValueError(f"events without received_time cannot be stored: {unstamped[:5]}")
         if self._task is None:
             raise RuntimeError("EventWriter.write called before start()")
         pending = _Pending(batch)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from artguard.events import AccessAttempt, Alert, DoorState, EventBase, Severity
+from artguard.events import AccessAttempt, AccessDecision, Alert, DoorState, EventBase, Severity
 from artguard.rules.base import SEVERITY_BY_SECURITY_LEVEL
 from artguard.site import Door, Site
 
@@ -37,7 +37,7 @@ class DoorForcedRule:
     """A door opened without a grant shortly before, while locked: forced."""
 
     name = "door_forced"
-    kinds = frozenset({"access_attempt", "door_state"})
+    kinds = frozenset({"access_attempt", "access_decision", "door_state"})
 
     def __init__(self, site: Site) -> None:
         self._site = site
@@ -51,6 +51,10 @@ class DoorForcedRule:
             door = self._site.door_for_reader(event.device_id)
             if door is not None and event.granted:
                 self._last_grant[door.id] = (event.site_time, event.id)
+            return []
+        if isinstance(event, AccessDecision):
+            if event.outcome == "grant" and event.door_id is not None:
+                self._last_grant[event.door_id] = (event.site_time, event.id)
             return []
         if not isinstance(event, DoorState):
             return []

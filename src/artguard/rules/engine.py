@@ -12,9 +12,11 @@ from datetime import datetime
 
 from artguard.bus import Bus
 from artguard.events import Alert, EventBase, utcnow
+from artguard.rules.access import AccessDecisionRule
 from artguard.rules.base import Rule
 from artguard.rules.doors import DoorForcedRule, DoorHeldOpenRule
 from artguard.rules.sensors import GlassBreakRule, SensorTamperRule, SensorThresholdRule
+from artguard.rules.tailgating import TailgatingRule
 from artguard.site import Site
 from artguard.vision.rules import OccupancyCounter, vision_rules
 
@@ -23,13 +25,16 @@ log = logging.getLogger(__name__)
 
 def default_rules(site: Site, occupancy: OccupancyCounter | None = None) -> list[Rule]:
     """The rules that run on every site; ``occupancy`` receives the line crossings."""
+    occupancy = occupancy or OccupancyCounter(site)
     return [
         DoorForcedRule(site),
         DoorHeldOpenRule(site),
         SensorThresholdRule(site),
         GlassBreakRule(site),
         SensorTamperRule(site),
+        AccessDecisionRule(site),
         *vision_rules(site, occupancy),
+        TailgatingRule(site, occupancy),
     ]
 
 

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from artguard.site.access_policy import AccessPolicy
 from artguard.site.entities import (
     OUTSIDE,
     Artwork,
@@ -22,24 +23,35 @@ from artguard.site.entities import (
 from artguard.site.loader import check_site, load_site, parse_site
 from artguard.site.model import DeviceKind, Site
 from artguard.site.people import ALL_ROOMS, Credential, Person, Role
-from artguard.site.policies import Policies, Retention, format_duration, parse_duration
+from artguard.site.policies import (
+    EvidenceSettings,
+    Policies,
+    Privacy,
+    Retention,
+    format_duration,
+    parse_duration,
+)
 from artguard.site.problems import Problem, SiteError
 from artguard.site.schedule import Holiday, Schedule, TimeWindow, schedule_active
 from artguard.site.starter import init_site
+from artguard.site.visitor_policy import VisitorPolicy
 
 __all__ = [
     "ALL_ROOMS",
     "OUTSIDE",
+    "AccessPolicy",
     "Artwork",
     "Barrier",
     "Camera",
     "Credential",
     "DeviceKind",
     "Door",
+    "EvidenceSettings",
     "Floor",
     "Holiday",
     "Person",
     "Policies",
+    "Privacy",
     "Problem",
     "Retention",
     "Role",
@@ -51,6 +63,7 @@ __all__ = [
     "SiteError",
     "SiteInfo",
     "TimeWindow",
+    "VisitorPolicy",
     "check_site",
     "format_duration",
     "init_site",

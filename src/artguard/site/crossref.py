@@ -80,6 +80,10 @@ def check_device_ids(c: Checker) -> None:
         devices.extend(
             (reader, "reader", ("doors", i, "readers", j)) for j, reader in enumerate(door.readers)
         )
+        devices.extend(
+            (reader, "reader", ("doors", i, "exit_readers", j))
+            for j, reader in enumerate(door.exit_readers)
+        )
         if door.lock:
             devices.append((door.lock, "lock", ("doors", i, "lock")))
     for i, sensor in enumerate(c.site.sensors):

@@ -97,5 +97,24 @@ def check_people(c: Checker) -> None:
 
 
 def check_policies(c: Checker) -> None:
-    for j, room in enumerate(c.site.policies.two_person_rooms):
-        c.ref(("policies", "two_person_rooms", j), "rooms", room)
+    """Every room, door and role the access policy names exists."""
+    access = c.site.policies.access
+    base: Loc = ("policies", "access")
+    for j, room in enumerate(access.two_person.rooms):
+        c.ref((*base, "two_person", "rooms", j), "rooms", room)
+    for i, interlock in enumerate(access.interlocks):
+        for j, door in enumerate(interlock.doors):
+            c.ref((*base, "interlocks", i, "doors", j), "doors", door)
+    for i, rule in enumerate(access.first_person_in):
+        for j, room in enumerate(rule.rooms):
+            c.ref((*base, "first_person_in", i, "rooms", j), "rooms", room)
+        for j, role in enumerate(rule.supervisor_roles):
+            c.ref((*base, "first_person_in", i, "supervisor_roles", j), "roles", role)
+    for key in ("roles", "escort_roles"):
+        for j, role in enumerate(getattr(access.escort, key)):
+            c.ref((*base, "escort", key, j), "roles", role)
+    for level in ("elevated", "lockdown"):
+        threat = getattr(access.threat_levels, level)
+        for key in ("deny_roles", "allow_roles"):
+            for j, role in enumerate(getattr(threat, key) or ()):
+                c.ref((*base, "threat_levels", level, key, j), "roles", role)

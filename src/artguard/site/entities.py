@@ -183,7 +183,7 @@ class Artwork(SiteModel):
     )
 
 
-ZoneKind = Literal["restricted", "loiter"]
+ZoneKind = Literal["restricted", "loiter", "exit", "blind_spot"]
 DEFAULT_LOITER_SECONDS = 120.0
 
 
@@ -198,14 +198,16 @@ class Zone(SiteModel):
     )
     kind: ZoneKind = Field(
         description="restricted: anyone inside is an alert; loiter: staying longer than "
-        "loiter_seconds is."
+        "loiter_seconds is; exit, blind_spot: no alert, but a visitor lingering there longer "
+        "than is normal gets a watch flag."
     )
     loiter_seconds: float | None = Field(
         default=None,
         gt=0,
         le=86400,
         description=f"Loiter zones: seconds one person may stay inside before an alert "
-        f"(default {DEFAULT_LOITER_SECONDS:g}); restricted zones: not used, leave it out.",
+        f"(default {DEFAULT_LOITER_SECONDS:g}); exit and blind_spot zones: a fixed linger "
+        f"limit for watch flags instead of the learned one; restricted zones: not used.",
     )
     schedule: Id | None = Field(
         default=None,
@@ -331,7 +333,12 @@ class Door(SiteModel):
         description=f"Room on the other side (or '{OUTSIDE}'); readers badge into this room."
     )
     readers: list[Id] = Field(
-        default_factory=list, description="Ids of the card/PIN/face readers at this door."
+        default_factory=list,
+        description="Ids of the card/PIN/face readers people badge at to enter to_room.",
+    )
+    exit_readers: list[Id] = Field(
+        default_factory=list,
+        description="Ids of readers on the to_room side, badged to leave it (anti-passback).",
     )
     lock: Id | None = Field(default=None, description="Id of the door's lock, if controlled.")
     contact: Id | None = Field(
@@ -349,7 +356,7 @@ class Door(SiteModel):
             raise ValueError(
                 f"from_room and to_room are both {self.from_room!r}; a door joins two rooms"
             )
-        unique_values(self.readers, "reader")
+        unique_values([*self.readers, *self.exit_readers], "reader")
         return self
 
 

@@ -18,7 +18,7 @@ from pydantic import Field
 from artguard.site.base import SiteModel
 from artguard.site.entities import OUTSIDE, Artwork, Camera, Door, Floor, Room, Sensor, SiteInfo
 from artguard.site.people import Credential, Person, Role
-from artguard.site.policies import Policies, Retention
+from artguard.site.policies import EvidenceSettings, Policies, Privacy, Retention
 from artguard.site.schedule import Holiday, Schedule, schedule_active
 
 DeviceKind = Literal["reader", "lock", "camera", "sensor", "door"]
@@ -49,6 +49,13 @@ class Site(SiteModel):
     people: list[Person] = Field(default_factory=list, description="Staff and their credentials.")
     policies: Policies = Field(default_factory=Policies, description="Site-wide security policies.")
     retention: Retention = Field(default_factory=Retention, description="How long data is kept.")
+    privacy: Privacy = Field(
+        default_factory=Privacy, description="Faces in stored camera evidence."
+    )
+    evidence: EvidenceSettings = Field(
+        default_factory=EvidenceSettings,
+        description="The snapshot and optional clip stored for each camera alert.",
+    )
 
     def model_post_init(self, context: Any, /) -> None:
         _ = self._index  # build the lookup tables once, up front
@@ -103,11 +110,18 @@ class Site(SiteModel):
     def door_for_reader(self, reader_id: str) -> Door | None:
         return self._index.reader_door.get(reader_id)
 
+    def reader_leads_out(self, reader_id: str) -> bool:
+        """Whether the reader is one of its door's ``exit_readers`` (badging out of to_room)."""
+        return reader_id in self._index.exit_readers
+
     def door_for_contact(self, sensor_id: str) -> Door | None:
         return self._index.contact_door.get(sensor_id)
 
     def door_for_lock(self, lock_id: str) -> Door | None:
         return self._index.lock_door.get(lock_id)
+
+    def credential(self, credential_id: str) -> Credential | None:
+        return self._index.credentials.get(credential_id)
 
     def credential_holder(self, credential_id: str) -> Person | None:
         return self._index.credential_person.get(credential_id)
@@ -182,6 +196,7 @@ class _Index:
     reader_door: dict[str, Door] = field(default_factory=dict)
     lock_door: dict[str, Door] = field(default_factory=dict)
     contact_door: dict[str, Door] = field(default_factory=dict)
+    exit_readers: set[str] = field(default_factory=set)
     credentials: dict[str, Credential] = field(default_factory=dict)
     credential_person: dict[str, Person] = field(default_factory=dict)
     device_kinds: dict[str, DeviceKind] = field(default_factory=dict)
@@ -209,6 +224,11 @@ class _Index:
             index._device(door.id, "door", inside)
             for reader in door.readers:
                 index.reader_door.setdefault(reader, door)
+                index._device(reader, "reader", inside)
+            for reader in door.exit_readers:
+                if reader not in index.reader_door:
+                    index.reader_door[reader] = door
+                    index.exit_readers.add(reader)
                 index._device(reader, "reader", inside)
             if door.lock:
                 index.lock_door.setdefault(door.lock, door)

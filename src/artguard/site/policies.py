@@ -1,49 +1,31 @@
 """Site-wide policies and data-retention periods.
 
-:class:`Policies` is flat today; later policy areas (access control, escalation) are meant to
-arrive as nested models under their own key, so each area stays small and unknown keys stay
-errors.
+:class:`Policies` keeps the door timings flat; each larger policy area arrives as a nested model
+under its own key (``access``, see :mod:`artguard.site.access_policy`), so each area stays small
+and unknown keys stay errors.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
-from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, PlainSerializer
+from pydantic import Field, model_validator
 
-from artguard.site.base import Id, SiteModel
+from artguard.site.access_policy import AccessPolicy
+from artguard.site.base import SiteModel
+from artguard.site.durations import Duration, format_duration, parse_duration
+from artguard.site.visitor_policy import VisitorPolicy
 
-_DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-
-
-def parse_duration(value: object) -> timedelta:
-    """``"30d"``, ``"12h"``, ``"90m"``, ``"45s"`` or ``"2w"`` to a positive timedelta."""
-    if isinstance(value, timedelta):
-        return value
-    match = _DURATION.match(value.strip()) if isinstance(value, str) else None
-    if match and int(match.group(1)) > 0:
-        return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
-    raise ValueError(f"expected a positive duration like 30d, 12h, 90m, 45s or 2w, got {value!r}")
-
-
-def format_duration(value: timedelta) -> str:
-    """The shortest ``parse_duration`` spelling of a whole number of seconds."""
-    seconds = int(value.total_seconds())
-    for unit in ("d", "h", "m"):
-        if seconds % _UNIT_SECONDS[unit] == 0:
-            return f"{seconds // _UNIT_SECONDS[unit]}{unit}"
-    return f"{seconds}s"
-
-
-Duration = Annotated[
-    timedelta,
-    BeforeValidator(parse_duration),
-    PlainSerializer(format_duration, return_type=str, when_used="json"),
+__all__ = [
+    "AccessPolicy",
+    "Duration",
+    "EvidenceSettings",
+    "Policies",
+    "Privacy",
+    "Retention",
+    "format_duration",
+    "parse_duration",
 ]
-"""A timedelta written as ``30d``; JSON output uses the same spelling, so it loads back."""
 
 
 class Policies(SiteModel):
@@ -57,17 +39,15 @@ class Policies(SiteModel):
         gt=0,
         description="A door opening within this many seconds after a grant is not 'forced'.",
     )
-    lockout_after_failures: int = Field(
-        default=5,
-        gt=0,
-        description="Consecutive denied attempts before a credential is locked out.",
+    access: AccessPolicy = Field(
+        default_factory=AccessPolicy,
+        description="Door decisions: factors per level, anti-passback, lock-out, two-person "
+        "rule, interlocks, first-person-in, escorts, re-verification, threat levels.",
     )
-    two_person_rooms: list[Id] = Field(
-        default_factory=list, description="Rooms that need two authorised people to enter."
-    )
-    anti_passback: Literal["none", "soft", "hard"] = Field(
-        default="none",
-        description="Re-entry without exit: none (ignore), soft (alert), hard (deny).",
+    visitors: VisitorPolicy = Field(
+        default_factory=VisitorPolicy,
+        description="Visitor watch flags: closing announcement, high-value tier, how much "
+        "learned history is enough.",
     )
 
 
@@ -84,4 +64,57 @@ class Retention(SiteModel):
     )
     audit: Duration = Field(
         default=timedelta(days=2555), description="The tamper-evident audit log (7 years)."
+    )
+    originals: Duration = Field(
+        default=timedelta(days=7),
+        description="Unblurred originals of alert snapshots (only kept when "
+        "privacy.keep_originals is on); at most as long as snapshots.",
+    )
+
+    @model_validator(mode="after")
+    def _originals_within_snapshots(self) -> Retention:
+        if self.originals > self.snapshots:
+            raise ValueError(
+                f"originals ({format_duration(self.originals)}) must not be kept longer than "
+                f"snapshots ({format_duration(self.snapshots)}): an unblurred original may not "
+                "outlive its blurred copy"
+            )
+        return self
+
+
+class Privacy(SiteModel):
+    """What stored camera evidence may show of people."""
+
+    blur_faces: bool = Field(
+        default=True,
+        description="Blur faces (and the heads of people without a detected face) in alert "
+        "snapshots and clips. Turning it off stores faces for as long as snapshots are kept.",
+    )
+    keep_originals: bool = Field(
+        default=False,
+        description="Also keep the unblurred frame of each alert snapshot, in a separate "
+        "folder purged after retention.originals; every viewing is audited.",
+    )
+
+
+class EvidenceSettings(SiteModel):
+    """The snapshot (and optional clip) stored for every camera alert."""
+
+    buffer_seconds: float = Field(
+        default=2.0,
+        ge=0.5,
+        le=10,
+        description="Seconds of full-resolution frames each camera keeps in memory to find "
+        "the frame an alert fired on (memory: seconds x fps x width x height x 3 bytes).",
+    )
+    clip: bool = Field(
+        default=False,
+        description="Also store a short clip (MJPG .avi, faces blurred, overlays drawn) "
+        "around each camera alert.",
+    )
+    clip_seconds_before: float = Field(
+        default=3.0, ge=0, le=10, description="Clip seconds before the alert's frame."
+    )
+    clip_seconds_after: float = Field(
+        default=3.0, ge=0, le=10, description="Clip seconds after the alert's frame."
     )

@@ -8,6 +8,7 @@ Rules per kind (a limit of ``None`` keeps that kind forever):
 - alerts: by ``raised_time``, if they belong to no incident (an incident's alerts are its
   evidence and live as long as it does);
 - snapshots: files under the snapshots folder, by modification time;
+- originals: unblurred evidence originals (a folder of their own), by modification time;
 - audit: the oldest entries, through :meth:`AuditLog.purge_before`, which keeps the chain
   verifiable.
 
@@ -41,6 +42,7 @@ class RetentionPolicy:
     incidents: timedelta | None = None
     snapshots: timedelta | None = None
     audit: timedelta | None = None
+    originals: timedelta | None = None
 
     def __post_init__(self) -> None:
         for kind, limit in asdict(self).items():
@@ -49,7 +51,8 @@ class RetentionPolicy:
 
     @classmethod
     def from_settings(cls, retention: object) -> RetentionPolicy:
-        """From anything with the five attributes, e.g. the site model's ``site.retention``."""
+        """From anything with these attributes (a missing one: kept forever), e.g. the site
+        model's ``site.retention``."""
         return cls(**{f.name: getattr(retention, f.name, None) for f in fields(cls)})
 
     def describe(self) -> dict[str, float | None]:
@@ -69,6 +72,7 @@ class PurgeReport:
     incidents: int = 0
     snapshots: int = 0
     audit: int = 0
+    originals: int = 0
 
     @property
     def total(self) -> int:
@@ -84,6 +88,8 @@ def purge(
     now: datetime,
     snapshots_dir: Path,
     batch_size: int = 1000,
+    *,
+    originals_dir: Path | None = None,
 ) -> PurgeReport:
     """Delete everything older than the policy allows and record the purge in the audit log."""
     if now.tzinfo is None:
@@ -99,6 +105,9 @@ def purge(
         alerts_deleted += _purge_loose_alerts(engine, now - policy.alerts, batch_size)
     if policy.snapshots is not None:
         snapshots_deleted = _purge_files(snapshots_dir, now - policy.snapshots)
+    originals_deleted = 0
+    if originals_dir is not None and policy.originals is not None:
+        originals_deleted = _purge_files(originals_dir, now - policy.originals)
     log = AuditLog(engine)
     if policy.audit is not None:
         audit_deleted = log.purge_before(now - policy.audit, actor=RETENTION_ACTOR, at=now)
@@ -108,6 +117,7 @@ def purge(
         incidents=incidents_deleted,
         snapshots=snapshots_deleted,
         audit=audit_deleted,
+        originals=originals_deleted,
     )
     log.append(
         RETENTION_ACTOR,

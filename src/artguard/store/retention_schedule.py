@@ -25,12 +25,14 @@ class RetentionScheduler:
         policy: RetentionPolicy,
         snapshots_dir: Path,
         *,
+        originals_dir: Path | None = None,
         interval: timedelta = timedelta(days=1),
         first_delay: timedelta = timedelta(minutes=1),
     ) -> None:
         self._engine = engine
         self._policy = policy
         self._snapshots_dir = snapshots_dir
+        self._originals_dir = originals_dir
         self._interval = interval
         self._first_delay = first_delay
         self._task: asyncio.Task[None] | None = None
@@ -50,7 +52,12 @@ class RetentionScheduler:
 
     async def run_once(self) -> PurgeReport:
         report = await asyncio.to_thread(
-            purge, self._engine, self._policy, utcnow(), self._snapshots_dir
+            purge,
+            self._engine,
+            self._policy,
+            utcnow(),
+            self._snapshots_dir,
+            originals_dir=self._originals_dir,
         )
         self.runs += 1
         self.last_report = report

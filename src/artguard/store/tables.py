@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -162,3 +163,33 @@ checkpoints = Table(
     Column("updated_time", Tz, nullable=False),
 )
 """Progress markers of stream consumers (e.g. how far the rules have analysed the event log)."""
+
+visitor_models = Table(
+    "visitor_models",
+    metadata,
+    Column("site_id", String(128), primary_key=True),
+    Column("model", JSON, nullable=False, comment="the learned visitor behaviour (counts)"),
+    Column("visitors", Integer, nullable=False),
+    Column("updated_time", Tz, nullable=False),
+)
+"""What normal visitor behaviour looks like, per site (artguard.visitors.model)."""
+
+watch_flags = Table(
+    "watch_flags",
+    metadata,
+    Column("visitor_id", String(128), primary_key=True),
+    Column("status", String(16), nullable=False, comment="raised, updated or cleared"),
+    Column("first_seen", Tz, nullable=False),
+    Column("raised_time", Tz, nullable=False),
+    Column("updated_time", Tz, nullable=False),
+    Column("cleared_time", Tz, nullable=True),
+    Column("room_id", String(128), nullable=True),
+    Column("floor_xy", JSON, nullable=True),
+    Column("reason_kinds", JSON, nullable=False),
+    Column("reasons", JSON, nullable=False),
+    Column("evidence", JSON, nullable=False),
+    Column("cameras", JSON, nullable=False),
+    Column("tracks", JSON, nullable=False),
+    Column("learned", Boolean, nullable=False),
+)
+Index("ix_watch_flags_updated_time", watch_flags.c.updated_time)

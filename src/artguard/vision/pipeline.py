@@ -23,10 +23,12 @@ from scipy.optimize import linear_sum_assignment
 
 from artguard.events import Detection, EventBase, TrackedObject
 from artguard.site.entities import Camera
+from artguard.vision.appearance import AppearanceSampler, object_column
 from artguard.vision.detections import COCO_PERSON, Detections, box_iou
 from artguard.vision.detectors.base import Detector, PoseEstimator
 from artguard.vision.geometry import Homography, floor_positions
 from artguard.vision.motion import GatePlan, MotionDetector, MotionGate, run_on_regions
+from artguard.vision.pose_gate import PoseGate
 from artguard.vision.sources import Frame
 from artguard.vision.tracker import ByteTracker
 
@@ -54,6 +56,8 @@ class FrameResult:
     """The event to send; None when the scene is empty and its emptiness was already sent."""
     check_events: list[EventBase] = field(default_factory=list)
     plan: GatePlan | None = None
+    frame: Frame | None = None
+    """The frame as analysed: its image at the camera's resolution (what evidence shows)."""
 
     @property
     def events(self) -> list[EventBase]:
@@ -95,21 +99,27 @@ class CameraPipeline:
         detector: Detector,
         *,
         pose: PoseEstimator | None = None,
+        pose_gate: PoseGate | None = None,
         tracker: ByteTracker | None = None,
         gate: MotionGate | None = None,
         checks: Sequence[FrameCheck] = (),
         classes: Sequence[int] = (COCO_PERSON,),
         class_names: Mapping[int, str] = CLASS_NAMES,
+        appearance: AppearanceSampler | None = None,
     ) -> None:
         self.camera = camera
         self.detector = detector
         self.pose = pose
+        self.pose_gate = pose_gate
+        """Where pose runs; None: on the detector's regions whenever someone was found."""
         self.tracker = tracker or ByteTracker(frame_interval=1.0 / camera.fps)
         self.gate = gate or MotionGate(MotionDetector())
         self.checks = list(checks)
         self.classes = np.array(list(classes), np.int64)
         self.class_names = class_names
         self.homography = Homography.of_camera(camera)
+        self.appearance = appearance or AppearanceSampler()
+        """Clothing colour signatures of tracks (never faces), for cross-camera hand-off."""
         self.times = StageTimes()
         self._reported_empty = False
 
@@ -125,13 +135,18 @@ class CameraPipeline:
         found = found[np.isin(found.class_id, self.classes)]
         t3 = time.perf_counter()
         if self.pose is not None and len(found):
-            found = _with_keypoints(
-                found, run_on_regions(self.pose.estimate, frame.image, plan.regions)
-            )
+            regions = plan.regions if self.pose_gate is None else self.pose_gate.regions(found)
+            if regions:
+                found = _with_keypoints(
+                    found, run_on_regions(self.pose.estimate, frame.image, regions)
+                )
         t4 = time.perf_counter()
         tracks = self.tracker.update(found, frame.timestamp)
         if self.homography is not None:
             tracks.data["floor_xy"] = floor_positions(tracks, self.homography)
+        if len(tracks):
+            signatures = self.appearance.update(frame.image, tracks, frame.timestamp)
+            tracks.data["appearance"] = object_column(signatures)
         t5 = time.perf_counter()
         check_events = [event for c in self.checks for event in c.check(frame, tracks)]
         t6 = time.perf_counter()
@@ -141,7 +156,7 @@ class CameraPipeline:
         times.pose += t4 - t3
         times.track += t5 - t4
         times.checks += t6 - t5
-        return FrameResult(tracks, self._event(frame, tracks), check_events, plan)
+        return FrameResult(tracks, self._event(frame, tracks), check_events, plan, frame)
 
     def _at_camera_resolution(self, frame: Frame) -> Frame:
         """Barriers, artwork regions and the homography are in the configured resolution."""
@@ -181,6 +196,7 @@ class CameraPipeline:
                 (round(float(x), 1), round(float(y), 1), round(float(s), 3))
                 for x, y, s in tracks.keypoints[i]
             ]
+        appearance = tracks.data.get("appearance")
         class_id = int(tracks.class_id[i])
         x1, y1, x2, y2 = (round(float(v), 1) for v in tracks.xyxy[i])
         return TrackedObject(
@@ -190,6 +206,7 @@ class CameraPipeline:
             bbox=(x1, y1, x2, y2),
             floor_xy=floor_xy,
             keypoints=keypoints,
+            appearance=appearance[i] if appearance is not None else None,
         )
 
 

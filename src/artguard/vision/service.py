@@ -7,6 +7,9 @@ stored durably and published on the bus before anything else sees them.
 * ``ARTGUARD_CAMERAS=off`` (or ``0``/``false``/``no``) starts no camera: for tests, the demo
   and machines without cameras.
 * ``ARTGUARD_DETECTOR`` chooses the detector type (default: the detector package's default).
+* ``ARTGUARD_POSE=off`` never loads the pose model. Otherwise one MoveNet is loaded, shared by
+  every camera, when any camera has an artwork barrier; it runs only on those cameras and only
+  around people near a barrier (:class:`~artguard.vision.pose_gate.PoseGate`).
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,8 +27,10 @@ from artguard.site.entities import Artwork, Camera
 from artguard.vision.checks.artwork import ArtworkPresenceCheck
 from artguard.vision.checks.sabotage import CameraSabotageCheck
 from artguard.vision.detections import Detections
-from artguard.vision.detectors.base import Detector, Image
+from artguard.vision.detectors.base import Detector, Image, PoseEstimator
 from artguard.vision.pipeline import CameraPipeline, FrameCheck
+from artguard.vision.pose_gate import PoseGate, SharedPose
+from artguard.vision.shared_model import ModelUse, TakingTurns
 from artguard.vision.worker import CameraManager, EventSink
 
 if TYPE_CHECKING:
@@ -49,20 +53,41 @@ def cameras_enabled(env: Mapping[str, str] | None = None) -> bool:
 
 
 class SharedDetector:
-    """One loaded model used by every camera thread, one call at a time.
+    """One loaded model used by every camera thread, one call at a time, in arrival order.
 
     Inference already uses every core for one image, so serialising calls costs little, and
-    it makes any detector safe to share whatever its internal buffers.
+    it makes any detector safe to share whatever its internal buffers. ``use`` says how long
+    calls waited for their turn and ran.
     """
 
     def __init__(self, detector: Detector) -> None:
         self._detector = detector
-        self._lock = threading.Lock()
+        self._turns = TakingTurns()
         self.name = detector.name
 
+    @property
+    def use(self) -> ModelUse:
+        return self._turns.use
+
     def detect(self, image: Image) -> Detections:
-        with self._lock:
-            return self._detector.detect(image)
+        return self._turns.run(self._detector.detect, image)
+
+
+def pose_enabled(env: Mapping[str, str] | None = None) -> bool:
+    value = (os.environ if env is None else env).get("ARTGUARD_POSE", "on")
+    return value.strip().lower() not in {"off", "0", "false", "no"}
+
+
+def load_pose() -> PoseEstimator:
+    from artguard.vision.pose import MoveNetMultiPose
+
+    return MoveNetMultiPose()
+
+
+def pose_gates(cameras: Sequence[Camera], artworks: Sequence[Artwork]) -> dict[str, PoseGate]:
+    """The pose gate of every camera that has at least one artwork barrier."""
+    gates = {camera.id: PoseGate.for_camera(camera, artworks) for camera in cameras}
+    return {camera_id: gate for camera_id, gate in gates.items() if gate is not None}
 
 
 def load_detector(detector_type: str | None = None) -> Detector:
@@ -96,11 +121,14 @@ def start_cameras(
     *,
     loop: asyncio.AbstractEventLoop | None = None,
     detector: Detector | None = None,
+    pose: PoseEstimator | None = None,
     checks: ChecksFactory | None = None,
 ) -> CameraManager:
     """Start a worker for every camera of the runtime's site (none when disabled).
 
-    Call it from the event loop the runtime runs on, or pass that ``loop``.
+    Call it from the event loop the runtime runs on, or pass that ``loop``. ``pose`` (else
+    the default MoveNet, loaded only when a camera has a barrier) serves the cameras with
+    barriers.
     """
     loop = loop or asyncio.get_running_loop()
     cameras = list(runtime.site.cameras) if cameras_enabled() else []
@@ -108,15 +136,28 @@ def start_cameras(
         reason = "ARTGUARD_CAMERAS=off" if runtime.site.cameras else "no cameras in the site"
         log.info("camera analysis not started (%s)", reason)
     shared = SharedDetector(detector or load_detector()) if cameras else None
+    gates = pose_gates(cameras, runtime.site.artworks) if pose_enabled() else {}
+    shared_pose = SharedPose(pose or load_pose()) if gates else None
+    if gates:
+        log.info("pose estimation on cameras with barriers: %s", ", ".join(sorted(gates)))
 
     def pipeline(camera: Camera) -> CameraPipeline:
         assert shared is not None
-        return CameraPipeline(camera, shared, checks=checks(camera) if checks else ())
+        # A fresh gate per pipeline: a restarted worker starts with fresh counters.
+        gate = PoseGate.for_camera(camera, runtime.site.artworks) if camera.id in gates else None
+        return CameraPipeline(
+            camera,
+            shared,
+            pose=shared_pose if gate is not None else None,
+            pose_gate=gate,
+            checks=checks(camera) if checks else (),
+        )
 
     manager = CameraManager(
         cameras,
         pipeline_factory=pipeline,
         sink_factory=lambda camera: ingest_sink(runtime, loop, camera),
+        tap=runtime.evidence.tap if runtime.evidence is not None else None,
     )
     manager.start()
     return manager

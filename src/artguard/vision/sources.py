@@ -112,7 +112,10 @@ class VideoSource:
     """A video file or a network stream, read with OpenCV (FFmpeg inside).
 
     ``realtime`` paces a file at its own frame rate with wall-clock timestamps, so a recording
-    can stand in for a live camera; ``loop`` then starts it again at the end.
+    can stand in for a live camera; ``loop`` then starts it again at the end. Like a live
+    stream's buffered frames, a due frame that is already late by more than one analysis
+    interval (the analysis fell behind) is skipped rather than analysed late
+    (``late_skipped`` counts them), so a slow consumer sees fresh frames, not a growing backlog.
     """
 
     def __init__(
@@ -136,6 +139,7 @@ class VideoSource:
         self.timeout = timeout
         self._clock = clock
         self._capture: cv2.VideoCapture | None = None
+        self.late_skipped = 0
 
     def frames(self) -> Iterator[Frame]:
         capture = self._open()
@@ -197,6 +201,7 @@ class VideoSource:
         start = self.start_time or self._clock()
         wall_origin = time.monotonic()
         sampler = FpsSampler(self.fps)
+        late = 1.0 / (self.fps or native)  # one analysis interval
         index = 0  # frames since the start, across loops
         while True:
             if not capture.grab():
@@ -213,6 +218,10 @@ class VideoSource:
                     delay = wall_origin + offset - time.monotonic()
                     if delay > 0:
                         time.sleep(delay)
+                    elif -delay > late:
+                        self.late_skipped += 1
+                        index += 1
+                        continue
                 ok, image = capture.retrieve()
                 if not ok or image is None:
                     raise SourceError(f"{self.name}: cannot decode frame {index}")

@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from artguard.events import CameraHealth, EventBase, utcnow
 from artguard.site.entities import Camera
-from artguard.vision.pipeline import CameraPipeline
+from artguard.vision.pipeline import CameraPipeline, FrameResult
 from artguard.vision.sources import FrameSource, SourceError, is_live, open_source
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,8 @@ EventSink = Callable[[list[EventBase]], None]
 SourceFactory = Callable[[Camera], FrameSource]
 PipelineFactory = Callable[[Camera], CameraPipeline]
 SinkFactory = Callable[[Camera], EventSink]
+FrameTap = Callable[[Camera, FrameResult], None]
+"""Sees every analysed frame and its result (e.g. the evidence frame ring); must be quick."""
 
 
 @dataclass
@@ -74,6 +76,7 @@ class WorkerStatus:
     events: int = 0
     connects: int = 0
     sink_errors: int = 0
+    tap_errors: int = 0
     last_error: str | None = None
     heartbeat: float = field(default_factory=time.monotonic)
     """Monotonic time of the worker's last sign of life (a frame, an attempt)."""
@@ -86,6 +89,7 @@ class WorkerStatus:
             "events": self.events,
             "connects": self.connects,
             "sink_errors": self.sink_errors,
+            "tap_errors": self.tap_errors,
             "last_error": self.last_error,
             "seconds_since_heartbeat": round(time.monotonic() - self.heartbeat, 1),
         }
@@ -102,8 +106,10 @@ class CameraWorker:
         pipeline: CameraPipeline,
         sink: EventSink,
         backoff: Backoff | None = None,
+        tap: FrameTap | None = None,
     ) -> None:
         self.camera = camera
+        self._tap = tap
         self.pipeline = pipeline
         self.status = WorkerStatus(camera.id)
         self._source_factory = source_factory
@@ -164,7 +170,9 @@ class CameraWorker:
                     self.status.connects += 1
                     self._backoff.reset()
                     self._health("online", f"receiving from {source.name}")
-                self._deliver(self.pipeline.process(frame).events)
+                result = self.pipeline.process(frame)
+                self._tapped(result)
+                self._deliver(result.events)
                 self.status.frames += 1
                 self.status.heartbeat = time.monotonic()
             return f"{source.name} ended"
@@ -172,6 +180,15 @@ class CameraWorker:
             return str(exc)
         finally:
             source.close()
+
+    def _tapped(self, result: FrameResult) -> None:
+        if self._tap is None:
+            return
+        try:
+            self._tap(self.camera, result)
+        except Exception:  # evidence is a side line: never stop the analysis for it
+            self.status.tap_errors += 1
+            log.exception("camera %s: frame tap failed", self.camera.id)
 
     def _health(self, status: Literal["online", "offline"], detail: str) -> None:
         if status == self._reported:
@@ -208,8 +225,10 @@ class CameraManager:
         backoff: Callable[[], Backoff] = Backoff,
         watchdog_interval: float = 5.0,
         stall_seconds: float = 60.0,
+        tap: FrameTap | None = None,
     ) -> None:
         self.cameras = list(cameras)
+        self._tap = tap
         self.restarts: dict[str, int] = {c.id: 0 for c in self.cameras}
         self.workers: dict[str, CameraWorker] = {}
         self._pipeline_factory = pipeline_factory
@@ -288,6 +307,7 @@ class CameraManager:
             pipeline=self._pipeline_factory(camera),
             sink=self._sink_factory(camera),
             backoff=self._backoff(),
+            tap=self._tap,
         )
         with self._lock:
             self.workers[camera.id] = worker

@@ -1,0 +1,145 @@
+"""Door decisions over HTTP: ``POST /api/access/decide`` and the site's threat level.
+
+``decide`` is called by readers and panels, so it takes a device token (``Authorization:
+Bearer`` or ``X-Device-Token``) that must cover the reader, like event ingestion.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+from artguard.access.request import AccessRequest, RequestError
+from artguard.access.service import AccessService
+from artguard.api.routes_events import bearer_token
+from artguard.events import utcnow
+from artguard.ingest.tokens import DeviceTokens
+from artguard.site.access_policy import THREAT_LEVELS
+
+
+class DecideBody(BaseModel):
+    """What a reader sends."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    credential_id: str = Field(min_length=1, max_length=128)
+    reader_id: str = Field(min_length=1, max_length=128)
+    factors: list[str] = Field(default_factory=lambda: ["card"], min_length=1)
+    at: AwareDatetime | None = Field(default=None, description="Default: now.")
+    request_id: str | None = Field(default=None, max_length=128)
+
+
+class ThreatBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    level: str
+    reason: str = Field(min_length=1, max_length=2000)
+    actor: str = Field(default="api", min_length=1, max_length=128)
+
+
+def _problem(status: int, loc: list[Any], message: str) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"detail": [{"loc": loc, "msg": message}]})
+
+
+def _validation_problem(exc: ValidationError) -> JSONResponse:
+    return JSONResponse(
+        status_code=422,
+        content={
+            "detail": [
+                {"loc": ["body", *map(str, e["loc"])], "msg": e["msg"]} for e in exc.errors()
+            ]
+        },
+    )
+
+
+def access_router(access: AccessService, tokens: DeviceTokens) -> APIRouter:
+    router = APIRouter(tags=["access control"])
+
+    @router.post(
+        "/api/access/decide",
+        summary="Decide a door request: grant, deny or step_up, with risk and reasons",
+        responses={
+            200: {"description": "The decision (recorded and audited before this answer)"},
+            401: {"description": "Missing or unknown device token"},
+            403: {"description": "The token does not cover this reader"},
+            422: {"description": "The request names a bad field"},
+        },
+    )
+    async def decide(request: Request) -> JSONResponse:
+        try:
+            body = DecideBody.model_validate_json(await request.body())
+        except ValidationError as exc:
+            return _validation_problem(exc)
+        grant = await asyncio.to_thread(tokens.verify, bearer_token(request))
+        if grant is None:
+            return JSONResponse(
+                status_code=401,
+                content={"detail": "missing, unknown or revoked device token"},
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        if not grant.allows(body.reader_id):
+            return _problem(
+                403,
+                ["body", "reader_id"],
+                f"token {grant.name!r} may not ask for reader {body.reader_id!r}",
+            )
+        try:
+            access_request = AccessRequest.make(
+                body.credential_id,
+                body.reader_id,
+                body.at or utcnow(),
+                body.factors,
+                body.request_id,
+            )
+        except RequestError as exc:
+            return _problem(422, ["body", exc.field], exc.message)
+        decision = await access.decide(access_request)
+        return JSONResponse(decision.as_dict())
+
+    @router.get("/api/access/threat-level", summary="The site's current threat level")
+    async def get_threat_level() -> dict[str, Any]:
+        state = access.pdp.state
+        return {"level": state.threat_level, "reason": state.threat_reason}
+
+    @router.put(
+        "/api/access/threat-level",
+        summary="Set the threat level (normal, elevated, lockdown); audited",
+    )
+    async def put_threat_level(request: Request) -> JSONResponse:
+        try:
+            body = ThreatBody.model_validate_json(await request.body())
+        except ValidationError as exc:
+            return _validation_problem(exc)
+        if body.level not in THREAT_LEVELS:
+            return _problem(
+                422,
+                ["body", "level"],
+                f"unknown threat level {body.level!r}; expected one of {', '.join(THREAT_LEVELS)}",
+            )
+        await access.set_threat_level(body.level, actor=body.actor, reason=body.reason)
+        return JSONResponse({"level": body.level, "reason": body.reason})
+
+    @router.get("/api/access/presence", summary="Where each person was last let in")
+    async def presence() -> list[dict[str, Any]]:
+        site = access.site
+        return [
+            {
+                "person_id": person_id,
+                "name": site.person(person_id).name,
+                "room_id": p.room_id,
+                "since": _iso(p.at),
+                "door_id": p.door_id,
+            }
+            for person_id, p in sorted(access.pdp.state.where.items())
+        ]
+
+    return router
+
+
+def _iso(at: datetime) -> str:
+    return at.isoformat()

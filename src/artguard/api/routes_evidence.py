@@ -1,0 +1,144 @@
+"""Alert evidence: ``/api/alerts/{id}/evidence`` (metadata), ``.../snapshot.jpg``,
+``.../clip.avi`` and ``.../original.jpg``.
+
+The snapshot and clip have faces blurred (unless the site turned blurring off). The unblurred
+original exists only when the site keeps originals, and every fetch of it is written to the
+audit log (``evidence.original_viewed``) with who asked (the ``actor`` query parameter, which
+is required for it) and why (``reason``, optional).
+
+Triage folds a repeat of the same cause into the first alert (its ``repeat_count``); each
+repeat was a separate alert on the bus with its own snapshot. The metadata of the stored alert
+lists them under ``repeats`` (the snapshots with the same dedup key taken between the alert's
+first and last sighting), each fetched by its own alert id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import FileResponse
+from sqlalchemy import Engine
+
+from artguard.evidence.store import EvidenceNotFound, EvidenceStore, StoredEvidence
+from artguard.store.audit import AuditLog
+from artguard.triage import repository as repo
+
+ORIGINAL_VIEWED = "evidence.original_viewed"
+
+
+def _summary(sidecar: dict[str, Any]) -> dict[str, Any]:
+    alert_id = sidecar["alert_id"]
+    base = f"/api/alerts/{alert_id}/evidence"
+    return {
+        "alert_id": alert_id,
+        "alert_time": sidecar.get("alert_time"),
+        "frame_time": sidecar.get("frame_time"),
+        "track_id": sidecar.get("track_id"),
+        "people": sidecar.get("people"),
+        "snapshot_url": f"{base}/snapshot.jpg",
+        "clip_url": f"{base}/clip.avi" if sidecar.get("clip") else None,
+    }
+
+
+def _within(sidecar: dict[str, Any], start: datetime, end: datetime) -> bool:
+    try:
+        at = datetime.fromisoformat(str(sidecar.get("alert_time")))
+    except ValueError:
+        return False
+    if start.tzinfo is None:  # SQLite hands back naive UTC
+        at = at.replace(tzinfo=None) - (at.utcoffset() or timedelta(0))
+    return start <= at <= end
+
+
+def evidence_router(store: EvidenceStore, audit: AuditLog, engine: Engine) -> APIRouter:
+    router = APIRouter(tags=["evidence"])
+
+    async def find(alert_id: str) -> StoredEvidence:
+        try:
+            return await asyncio.to_thread(store.find, alert_id)
+        except EvidenceNotFound as exc:
+            raise HTTPException(404, str(exc)) from exc
+
+    def metadata_of(alert_id: str) -> dict[str, Any]:
+        try:
+            own: StoredEvidence | None = store.find(alert_id)
+        except EvidenceNotFound:
+            own = None
+        with engine.connect() as conn:
+            row = repo.get_alert_row(conn, alert_id)
+        repeats = []
+        if row is not None and row.repeat_count > 1:
+            repeats = [
+                _summary(sidecar)
+                for sidecar in store.sidecars_between(row.first_event_time, row.last_seen_time)
+                if sidecar.get("dedup_key") == row.dedup_key
+                and sidecar.get("alert_id") != alert_id
+                and _within(sidecar, row.first_event_time, row.last_seen_time)
+            ]
+        if own is None and not repeats:
+            raise EvidenceNotFound(f"no evidence stored for alert {alert_id!r}")
+        body: dict[str, Any] = dict(own.sidecar) if own else {"alert_id": alert_id}
+        base = f"/api/alerts/{alert_id}/evidence"
+        body |= {
+            "snapshot_url": f"{base}/snapshot.jpg" if own else None,
+            "clip_url": f"{base}/clip.avi" if own and own.clip else None,
+            "original_url": f"{base}/original.jpg" if own and own.original else None,
+            "repeats": sorted(repeats, key=lambda r: r["alert_time"]),
+        }
+        return body
+
+    @router.get(
+        "/api/alerts/{alert_id}/evidence",
+        summary="An alert's stored evidence, and that of the repeats folded into it",
+    )
+    async def metadata(alert_id: str) -> dict[str, Any]:
+        try:
+            return await asyncio.to_thread(metadata_of, alert_id)
+        except EvidenceNotFound as exc:
+            raise HTTPException(404, str(exc)) from exc
+
+    @router.get(
+        "/api/alerts/{alert_id}/evidence/snapshot.jpg",
+        summary="The alert's snapshot (faces blurred, overlays drawn)",
+        response_class=FileResponse,
+    )
+    async def snapshot(alert_id: str) -> FileResponse:
+        found = await find(alert_id)
+        return FileResponse(found.snapshot, media_type="image/jpeg")
+
+    @router.get(
+        "/api/alerts/{alert_id}/evidence/clip.avi",
+        summary="The alert's clip (MJPG AVI, faces blurred), when clips are on",
+        response_class=FileResponse,
+    )
+    async def clip(alert_id: str) -> FileResponse:
+        found = await find(alert_id)
+        if found.clip is None:
+            raise HTTPException(404, f"no clip stored for alert {alert_id!r}")
+        return FileResponse(found.clip, media_type="video/x-msvideo", filename=found.clip.name)
+
+    @router.get(
+        "/api/alerts/{alert_id}/evidence/original.jpg",
+        summary="The unblurred original frame, when the site keeps originals (audited)",
+        response_class=FileResponse,
+    )
+    async def original(
+        alert_id: str,
+        actor: Annotated[str, Query(min_length=1, max_length=128, description="Who asks.")],
+        reason: Annotated[str | None, Query(max_length=500, description="Why.")] = None,
+    ) -> FileResponse:
+        found = await find(alert_id)
+        if found.original is None:
+            raise HTTPException(
+                404,
+                f"no unblurred original kept for alert {alert_id!r} (the site does not keep "
+                "originals, or retention.originals has purged it)",
+            )
+        details = {"camera_id": found.sidecar.get("camera_id"), "reason": reason}
+        await asyncio.to_thread(audit.append, actor, ORIGINAL_VIEWED, alert_id, details)
+        return FileResponse(found.original, media_type="image/jpeg")
+
+    return router
