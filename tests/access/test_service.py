@@ -64,6 +64,9 @@ def test_decide_over_http_is_recorded_and_audited(client: TestClient) -> None:
         "/api/access/decide", json=_body("card-guard", "r-front", 5), headers=_auth(client)
     )
     assert again.json()["outcome"] == "deny"  # hard anti-passback remembered
+    health = client.get("/api/health").json()["access"]
+    assert (health["decisions"], health["grants"], health["denials"]) == (2, 1, 1)
+    assert health["threat_level"] == "normal"
     presence = client.get("/api/access/presence").json()
     assert presence == [
         {

@@ -49,6 +49,7 @@ def health_router(runtime: Runtime, hub: LiveHub) -> APIRouter:
             "rules": asdict(runtime.rules.stats),
             "live": {"clients": hub.client_count, "dropped": hub.dropped},
             "frigate": asdict(runtime.frigate.stats()) if runtime.frigate else None,
+            "access": asdict(runtime.access.stats) | {"threat_level": runtime.access.threat_level},
             "evidence": (
                 runtime.evidence.stats.as_dict() | {"buffers": runtime.evidence.rings.stats()}
                 if runtime.evidence
