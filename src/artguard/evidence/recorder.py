@@ -32,6 +32,7 @@ import cv2
 from artguard.bus import Bus
 from artguard.events import Alert, EventBase, utcnow
 from artguard.evidence.clip import encode_clip
+from artguard.evidence.people import privacy_people
 from artguard.evidence.render import Rendered, caption_lines, relevant_shapes, render
 from artguard.evidence.ring import BufferedFrame, FrameRing, FrameRings
 from artguard.evidence.store import EvidenceStore
@@ -118,7 +119,8 @@ class EvidenceRecorder:
         if frame is None:
             return
         event_id = result.detection.id if result.detection is not None else None
-        self.rings.push(camera.id, frame.timestamp, frame.image, result.tracks, event_id)
+        people = privacy_people(result.tracks, result.people)
+        self.rings.push(camera.id, frame.timestamp, frame.image, result.tracks, event_id, people)
 
     @property
     def pending(self) -> int:
@@ -202,7 +204,15 @@ class EvidenceRecorder:
         redactor = self._redactor() if privacy.blur_faces else None
         shapes = relevant_shapes(self.site, camera, alert)
         caption = caption_lines(self.site, camera, alert)
-        shown = render(frame.image, frame.tracks, alert, shapes, caption, redactor=redactor)
+        shown = render(
+            frame.image,
+            frame.tracks,
+            alert,
+            shapes,
+            caption,
+            redactor=redactor,
+            people=frame.to_blur,
+        )
         self.store.write_snapshot(alert.id, frame.timestamp, _jpeg(shown.image, SNAPSHOT_QUALITY))
         original = False
         if privacy.keep_originals:
@@ -257,6 +267,7 @@ class EvidenceRecorder:
                 lines,
                 redactor=redactor,
                 scale=clip_frame.scale,
+                people=clip_frame.to_blur,
             )
             images.append(shown.image)
         span = (frames[-1].timestamp - frames[0].timestamp).total_seconds()

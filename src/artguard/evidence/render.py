@@ -110,14 +110,16 @@ def render(
     *,
     redactor: Redactor | None,
     scale: float = 1.0,
+    people: Detections | None = None,
 ) -> Rendered:
     """The evidence picture: blurred (unless ``redactor`` is None), overlays, caption band.
 
     ``scale``: the image is the camera frame scaled by this (clip frames), so the shapes
     (in camera pixels) are scaled to match; ``tracks`` must already be in image pixels.
+    ``people``: everyone whose face is blurred (default: the tracks); only tracks are drawn.
     """
     if redactor is not None:
-        out, faces, heads = blur_people(image, tracks, redactor)
+        out, faces, heads = blur_people(image, tracks if people is None else people, redactor)
     else:
         out, faces, heads = image.copy(), 0, 0
     thickness = max(1, round(out.shape[1] / 400))

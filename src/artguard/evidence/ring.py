@@ -50,6 +50,13 @@ class BufferedFrame:
     tracks: Detections
     event_id: str | None = None
     """Id of the ``Detection`` event sent for this frame (None when none was sent)."""
+    people: Detections | None = None
+    """Everyone to blur: the tracks plus people the detector saw but the tracker has not
+    confirmed (None: the tracks alone)."""
+
+    @property
+    def to_blur(self) -> Detections:
+        return self.people if self.people is not None else self.tracks
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,6 +68,12 @@ class ClipFrame:
     scale: float
     tracks: Detections
     """Boxes and keypoints already scaled to the clip frame."""
+    people: Detections | None = None
+    """Everyone to blur, scaled likewise (None: the tracks alone)."""
+
+    @property
+    def to_blur(self) -> Detections:
+        return self.people if self.people is not None else self.tracks
 
     def image(self) -> Image:
         decoded = cv2.imdecode(np.frombuffer(self.jpeg, np.uint8), cv2.IMREAD_COLOR)
@@ -105,17 +118,18 @@ class FrameRing:
         image: Image,
         tracks: Detections,
         event_id: str | None = None,
+        people: Detections | None = None,
     ) -> None:
         """Add the newest frame and forget the ones older than the windows."""
         if timestamp.tzinfo is None:
             raise ValueError("frame timestamp must be timezone-aware")
-        clip = _clip_frame(timestamp, image, tracks) if self.keeps_clips else None
+        clip = _clip_frame(timestamp, image, tracks, people) if self.keeps_clips else None
         with self._lock:
             latest = self._frames[-1].timestamp if self._frames else None
             if latest is not None and timestamp < latest:
                 self._frames.clear()  # the source started over: older frames are another take
                 self._clip.clear()
-            self._frames.append(BufferedFrame(timestamp, image, tracks, event_id))
+            self._frames.append(BufferedFrame(timestamp, image, tracks, event_id, people))
             _evict(self._frames, timestamp - self.buffer)
             if clip is not None:
                 self._clip.append(clip)
@@ -165,7 +179,9 @@ def _evict(frames: deque[BufferedFrame] | deque[ClipFrame], cutoff: datetime) ->
         frames.popleft()
 
 
-def _clip_frame(timestamp: datetime, image: Image, tracks: Detections) -> ClipFrame:
+def _clip_frame(
+    timestamp: datetime, image: Image, tracks: Detections, people: Detections | None = None
+) -> ClipFrame:
     height, width = image.shape[:2]
     scale = min(1.0, CLIP_MAX_WIDTH / width)
     small = image
@@ -178,7 +194,8 @@ def _clip_frame(timestamp: datetime, image: Image, tracks: Detections) -> ClipFr
     ok, jpeg = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, CLIP_JPEG_QUALITY])
     if not ok:
         raise ValueError("could not JPEG-encode a clip frame")
-    return ClipFrame(timestamp, jpeg.tobytes(), scale, scale_tracks(tracks, scale))
+    scaled_people = scale_tracks(people, scale) if people is not None else None
+    return ClipFrame(timestamp, jpeg.tobytes(), scale, scale_tracks(tracks, scale), scaled_people)
 
 
 class FrameRings:
@@ -208,8 +225,9 @@ class FrameRings:
         image: Image,
         tracks: Detections,
         event_id: str | None = None,
+        people: Detections | None = None,
     ) -> None:
-        self.ring(camera_id).push(timestamp, image, tracks, event_id)
+        self.ring(camera_id).push(timestamp, image, tracks, event_id, people)
 
     def memory_bytes(self) -> int:
         with self._lock:

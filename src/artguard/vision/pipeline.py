@@ -58,6 +58,8 @@ class FrameResult:
     plan: GatePlan | None = None
     frame: Frame | None = None
     """The frame as analysed: its image at the camera's resolution (what evidence shows)."""
+    people: Detections | None = None
+    """Everyone the detector found in this frame, tracked or not (whose faces evidence blurs)."""
 
     @property
     def events(self) -> list[EventBase]:
@@ -156,7 +158,9 @@ class CameraPipeline:
         times.pose += t4 - t3
         times.track += t5 - t4
         times.checks += t6 - t5
-        return FrameResult(tracks, self._event(frame, tracks), check_events, plan, frame)
+        return FrameResult(
+            tracks, self._event(frame, tracks), check_events, plan, frame, people=found
+        )
 
     def _at_camera_resolution(self, frame: Frame) -> Frame:
         """Barriers, artwork regions and the homography are in the configured resolution."""
