@@ -8,4 +8,5 @@
   (:mod:`.liveness.passive`, from weights the site imports).
 * :mod:`.templates` keeps enrolled descriptors encrypted at rest with a consent record, and
   erases them on request.
+* :mod:`.stepup` puts them together for a door: enrolled person, live, answering the prompt.
 """
