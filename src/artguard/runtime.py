@@ -10,6 +10,7 @@ import logging
 from pathlib import Path
 from urllib.parse import urlparse
 
+from artguard.access.face import face_challenges_from
 from artguard.access.service import AccessService
 from artguard.actions.speaker import DeterrentSpeaker, speaker_transport
 from artguard.bus import Bus, create_bus
@@ -72,9 +73,15 @@ class Runtime:
         self.speaker = self._deterrent_speaker()
         self.evidence_store = EvidenceStore(settings.snapshots_dir, settings.originals_dir)
         self.evidence = self._evidence_recorder()
-        self.incidents = IncidentManager(self.engine, self.bus, self.audit)
+        self.incidents = IncidentManager(self.engine, self.bus, self.audit, site=site)
         self.group_audit = GroupAudit(self.audit)
-        self.access = AccessService(site, writer=self.writer, bus=self.bus, audit=self.group_audit)
+        self.access = AccessService(
+            site,
+            writer=self.writer,
+            bus=self.bus,
+            audit=self.group_audit,
+            faces=face_challenges_from(settings.environ, settings.data_dir, self.audit),
+        )
         self.checkpoints = CheckpointKeeper(self.engine, self.rules)
         self.retention = RetentionScheduler(
             self.engine,

@@ -74,7 +74,8 @@ class DecisionPoint:
         self.risk_sources = list(risk_sources)
         self.rules = tuple(rules)
 
-    def decide(self, request: AccessRequest) -> Decision:
+    def decide(self, request: AccessRequest, extra: Sequence[Finding] = ()) -> Decision:
+        """``extra``: findings from outside the policy (e.g. a failed face step-up)."""
         door = self.site.door_for_reader(request.reader_id)
         if door is None:
             finding = Finding(
@@ -88,6 +89,7 @@ class DecisionPoint:
         findings = [f for rule in self.rules for f in rule(ctx)]
         for source in self.risk_sources:
             findings.extend(source.assess(ctx))
+        findings.extend(extra)
         risk = self._risk(ctx, findings)
         findings.extend(self._risk_findings(ctx, risk))
         return self._conclude(ctx, findings, risk)

@@ -19,14 +19,17 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from artguard.access.anomaly import BehaviourRisk
+from artguard.access.face import FaceChallenges, FaceOutcome
 from artguard.access.pdp import DecisionPoint
-from artguard.access.request import AccessRequest, Decision, RequestError
+from artguard.access.request import AccessRequest, Decision, Finding, RequestError
 from artguard.access.rules_presence import due_reverifications
 from artguard.bus import Bus
 from artguard.events import (
@@ -76,6 +79,7 @@ class AccessService:
         bus: Bus,
         audit: GroupAudit,
         pdp: DecisionPoint | None = None,
+        faces: FaceChallenges | None = None,
     ) -> None:
         self.site = site
         self.behaviour = BehaviourRisk(site)
@@ -85,6 +89,7 @@ class AccessService:
         self._audit = audit
         self._lock = asyncio.Lock()
         self._reverify_alerted: set[tuple[str, str]] = set()
+        self.faces = faces
         self.stats = AccessStats()
 
     @property
@@ -100,10 +105,29 @@ class AccessService:
         """The decision this request would get now, changing nothing (a dry run)."""
         return self.pdp.decide(request)
 
-    async def decide(self, request: AccessRequest) -> Decision:
+    def challenge(self, decision: Decision) -> dict[str, object] | None:
+        """A face challenge for a step-up that needs a face (None when biometrics are off)."""
+        return self.faces.issue(decision) if self.faces is not None else None
+
+    async def decide_with_face(
+        self, request: AccessRequest, nonce: str, frames: list[tuple[float, Any]]
+    ) -> tuple[Decision, FaceOutcome]:
+        """Judge a face answer, then decide the request with ``face`` presented if it passed
+        (a failed face is a denial with its reason). Frames are never stored."""
+        if self.faces is None:
+            raise RequestError("nonce", "face step-up is not configured on this site")
+        outcome = await asyncio.to_thread(self.faces.judge, request, nonce, frames)
+        if outcome.passed:
+            presented = replace(request, factors=request.factors | {"face"})
+            found = Finding("face.verified", "risk", f"face verified: {outcome.reason}")
+            return await self.decide(presented, extra=[found]), outcome
+        failed = Finding("face.failed", "deny", f"face step-up failed: {outcome.reason}", risk=0.3)
+        return await self.decide(request, extra=[failed]), outcome
+
+    async def decide(self, request: AccessRequest, extra: Sequence[Finding] = ()) -> Decision:
         """Decide, remember, store and audit; returns once the record is durable."""
         async with self._lock:  # decisions on shared state (pairs, presence) one at a time
-            decision = self.pdp.decide(request)
+            decision = self.pdp.decide(request, extra)
             self.pdp.record(decision)
         event = decision_event(self.site, decision).received()
         record = AuditRecord(

@@ -7,9 +7,13 @@ Bearer`` or ``X-Device-Token``) that must cover the reader, like event ingestion
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 from datetime import datetime
 from typing import Any
 
+import cv2
+import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
@@ -20,6 +24,10 @@ from artguard.api.routes_events import bearer_token
 from artguard.events import utcnow
 from artguard.ingest.tokens import DeviceTokens
 from artguard.site.access_policy import THREAT_LEVELS
+
+MAX_FACE_FRAMES = 150
+"""About 5 s at 30 frames/s: the time limit and some margin."""
+MAX_FACE_BODY = 24 * 1024 * 1024
 
 
 class DecideBody(BaseModel):
@@ -32,6 +40,39 @@ class DecideBody(BaseModel):
     factors: list[str] = Field(default_factory=lambda: ["card"], min_length=1)
     at: AwareDatetime | None = Field(default=None, description="Default: now.")
     request_id: str | None = Field(default=None, max_length=128)
+
+
+class FaceFrame(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    t: float = Field(ge=0.0, description="Seconds since the prompt was shown.")
+    jpeg: str = Field(min_length=4, description="The frame as base64 JPEG (or PNG).")
+
+
+class FaceBody(BaseModel):
+    """A reader's answer to a face challenge."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    credential_id: str = Field(min_length=1, max_length=128)
+    reader_id: str = Field(min_length=1, max_length=128)
+    nonce: str = Field(min_length=1, max_length=64)
+    factors: list[str] = Field(default_factory=lambda: ["card"], min_length=1)
+    at: AwareDatetime | None = None
+    frames: list[FaceFrame] = Field(min_length=2, max_length=MAX_FACE_FRAMES)
+
+
+def decode_jpeg(text: str, index: int) -> np.ndarray:
+    """One frame from base64; a :class:`RequestError` naming ``frames.<i>`` if it is not an
+    image."""
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise RequestError(f"frames.{index}.jpeg", f"not base64: {exc}") from None
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
+        raise RequestError(f"frames.{index}.jpeg", "not a JPEG or PNG image")
+    return image
 
 
 class ThreatBody(BaseModel):
@@ -99,7 +140,58 @@ def access_router(access: AccessService, tokens: DeviceTokens) -> APIRouter:
         except RequestError as exc:
             return _problem(422, ["body", exc.field], exc.message)
         decision = await access.decide(access_request)
-        return JSONResponse(decision.as_dict())
+        answer = decision.as_dict()
+        challenge = access.challenge(decision)
+        if challenge is not None:
+            answer["challenge"] = challenge
+        return JSONResponse(answer)
+
+    @router.post(
+        "/api/access/face",
+        summary="Answer a face challenge: frames of the person making the prompted movement",
+        responses={
+            200: {"description": "The decision with the face presented (or denied, with why)"},
+            401: {"description": "Missing or unknown device token"},
+            403: {"description": "The token does not cover this reader"},
+            413: {"description": "Body too large"},
+            422: {"description": "A bad field or frame (named)"},
+        },
+    )
+    async def face(request: Request) -> JSONResponse:
+        raw = await request.body()
+        if len(raw) > MAX_FACE_BODY:
+            return _problem(413, ["body"], f"body of {len(raw)} bytes exceeds {MAX_FACE_BODY}")
+        try:
+            body = FaceBody.model_validate_json(raw)
+        except ValidationError as exc:
+            return _validation_problem(exc)
+        grant = await asyncio.to_thread(tokens.verify, bearer_token(request))
+        if grant is None:
+            return JSONResponse(
+                status_code=401,
+                content={"detail": "missing, unknown or revoked device token"},
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        if not grant.allows(body.reader_id):
+            return _problem(
+                403,
+                ["body", "reader_id"],
+                f"token {grant.name!r} may not answer for reader {body.reader_id!r}",
+            )
+        if access.faces is None:
+            return _problem(422, ["body", "nonce"], "face step-up is not configured on this site")
+        try:
+            frames = [(f.t, decode_jpeg(f.jpeg, i)) for i, f in enumerate(body.frames)]
+            access_request = AccessRequest.make(
+                body.credential_id, body.reader_id, body.at or utcnow(), body.factors
+            )
+        except RequestError as exc:
+            return _problem(422, ["body", *exc.field.split(".")], exc.message)
+        decision, outcome = await access.decide_with_face(access_request, body.nonce, frames)
+        return JSONResponse(
+            decision.as_dict()
+            | {"face": {"passed": outcome.passed, "reason": outcome.reason, **outcome.details}}
+        )
 
     @router.get("/api/access/threat-level", summary="The site's current threat level")
     async def get_threat_level() -> dict[str, Any]:
