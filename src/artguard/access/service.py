@@ -137,7 +137,7 @@ class AccessService:
             details=decision.as_dict(),
             at=utcnow(),
         )
-        await asyncio.gather(self._writer.write([event]), self._audit.append(record))
+        await self._audit.append(record, [event])  # one commit for the record and the event
         await self._bus.publish(event)
         self._count(decision)
         return decision

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, String, delete, func, insert, select, type_coerce
 
-from artguard.events import utcnow
+from artguard.events import EventBase, utcnow
 from artguard.store.audit_chain import (
     GENESIS_HASH,
     PURGE_ACTION,
@@ -36,6 +36,7 @@ from artguard.store.audit_chain import (
     normalise_details,
 )
 from artguard.store.db import write_lock
+from artguard.store.events import insert_events
 from artguard.store.tables import audit_log
 
 __all__ = ["GENESIS_HASH", "PURGE_ACTION", "AuditEntry", "AuditLog", "AuditRecord", "ChainReport"]
@@ -123,6 +124,18 @@ class AuditLog:
         :class:`AuditRecord`)."""
         records = [_prepare(AuditRecord.coerce(entry)) for entry in entries]
         return self._append(records)
+
+    def append_with_events(
+        self, events: Sequence[EventBase], entries: Iterable[AuditRecord | Mapping[str, Any]]
+    ) -> tuple[set[str], list[AuditEntry]]:
+        """Store ``events`` and seal audit ``entries`` in one transaction: one commit (one
+        fsync) for a decision and its audit record. Returns the new event ids and the
+        entries."""
+        records = [_prepare(AuditRecord.coerce(entry)) for entry in entries]
+        with self._lock, self._engine.begin() as conn:
+            self._take_write_lock(conn)
+            new_ids = insert_events(conn, events) if events else set()
+            return new_ids, self._insert(conn, records) if records else []
 
     def entries(
         self,

@@ -3,21 +3,25 @@
 Door decisions are audited one by one at hundreds per second; a transaction each would make
 the log the bottleneck. Callers ``await append(record)`` and resume once their entry is sealed
 in the chain, exactly as with :meth:`AuditLog.append`, but entries queued together share one
-commit.
+commit. ``append(record, events)`` stores events in the same transaction (a decision and its
+audit entry are durable together, with one commit).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from artguard.events import EventBase
 from artguard.store.audit import AuditEntry, AuditLog, AuditRecord
 
 
 @dataclass
 class _Pending:
     record: AuditRecord
+    events: Sequence[EventBase] = ()
     done: asyncio.Future[AuditEntry] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -47,10 +51,11 @@ class GroupAudit:
             await self._task
         self._task = None
 
-    async def append(self, record: AuditRecord) -> AuditEntry:
+    async def append(self, record: AuditRecord, events: Sequence[EventBase] = ()) -> AuditEntry:
         if self._task is None:  # not started (a CLI dry run, a test): append directly
-            return (await asyncio.to_thread(self.audit.append_many, [record]))[0]
-        pending = _Pending(record)
+            _, entries = await asyncio.to_thread(self.audit.append_with_events, events, [record])
+            return entries[0]
+        pending = _Pending(record, events)
         self._queue.put_nowait(pending)
         return await pending.done
 
@@ -59,8 +64,11 @@ class GroupAudit:
             group = [await self._queue.get()]
             while not self._queue.empty() and len(group) < self._max_batch:
                 group.append(self._queue.get_nowait())
+            events = [e for p in group for e in p.events]
             try:
-                entries = await asyncio.to_thread(self.audit.append_many, [p.record for p in group])
+                _, entries = await asyncio.to_thread(
+                    self.audit.append_with_events, events, [p.record for p in group]
+                )
             except Exception as exc:  # every waiter learns the log could not be written
                 for pending in group:
                     if not pending.done.done():
