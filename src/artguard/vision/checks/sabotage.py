@@ -70,7 +70,7 @@ class SabotageThresholds:
     """... or fewer reference features than this still match (pointed elsewhere)."""
     hold_seconds: float = 3.0
     recover_seconds: float = 3.0
-    scene_interval_seconds: float = 1.0
+    scene_interval_seconds: float = 2.0
     """Sharpness and scene matching (a few ms) run at most this often."""
 
 
