@@ -262,6 +262,10 @@ class IncidentChanged(EventBase):
     room_id: str | None = None
     alert_count: int = Field(ge=0)
     change: str = Field(description="What changed: opened, alert_added, acknowledged, ...")
+    score: float | None = Field(default=None, ge=0.0, le=1.0, description="Risk score 0..1.")
+    pattern: str | None = Field(
+        default=None, description="Named pattern, e.g. theft_in_progress (else the top rule)."
+    )
 
 
 class OperatorAction(EventBase):

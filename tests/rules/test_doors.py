@@ -45,6 +45,19 @@ def test_open_after_grant_window_expired_is_forced(small_site: Site) -> None:
     assert "45 s before" in alerts[0].reasons[0]
 
 
+def test_a_later_grant_analysed_first_does_not_hide_the_earlier_one(small_site: Site) -> None:
+    # two badges 2 s apart; the second grant reaches the rule before the first opening
+    rule = DoorForcedRule(small_site)
+    rule.on_event(granted("r-vault", NIGHT))
+    rule.on_event(granted("r-vault", NIGHT + timedelta(seconds=2)))
+    assert rule.on_event(opened("d-vault", "dc-vault", NIGHT + timedelta(seconds=1))) == []
+    # a grant after the opening alone does not explain it
+    later = DoorForcedRule(small_site)
+    later.on_event(granted("r-vault", NIGHT + timedelta(seconds=2)))
+    alerts = later.on_event(opened("d-vault", "dc-vault", NIGHT + timedelta(seconds=1)))
+    assert [a.rule for a in alerts] == ["door_forced"]
+
+
 def test_repeated_open_reports_are_one_opening(small_site: Site) -> None:
     rule = DoorForcedRule(small_site)
     assert len(rule.on_event(opened("d-vault", "dc-vault", NIGHT))) == 1

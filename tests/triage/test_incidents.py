@@ -17,7 +17,7 @@ from tests.conftest import NIGHT
 def alert(rule: str, room: str, seconds: float, severity=Severity.high, key=None) -> Alert:
     when = NIGHT + timedelta(seconds=seconds)
     return Alert(
-        device_id="dc-vault",
+        device_id=f"dev-{room}",
         site_time=when,
         received_time=when + timedelta(seconds=1),
         rule=rule,
@@ -33,7 +33,7 @@ def alert(rule: str, room: str, seconds: float, severity=Severity.high, key=None
 async def test_alerts_in_one_room_close_in_time_form_one_incident(runtime: Runtime) -> None:
     first = await runtime.incidents.file(alert("door_forced", "vault", 0, Severity.critical))
     second = await runtime.incidents.file(alert("sensor_threshold", "vault", 60, Severity.low))
-    elsewhere = await runtime.incidents.file(alert("glass_break", "gallery", 61))
+    elsewhere = await runtime.incidents.file(alert("glass_break", "hall", 61))
     later = await runtime.incidents.file(alert("sensor_tamper", "vault", 60 + 6 * 60))
     assert first.change == "opened" and second.change == "alert_added"
     assert second.incident_id == first.incident_id

@@ -88,7 +88,21 @@ def incidents_router(engine: Engine, incidents: IncidentManager) -> APIRouter:
         return [alert_dict(r) for r in rows]
 
     @router.get("/api/kpis", summary="Incident KPIs", tags=["kpis"])
-    async def kpis(since: datetime | None = None) -> dict[str, Any]:
-        return await read(incident_kpis, since)
+    async def kpis(
+        since: Annotated[
+            datetime | None,
+            Query(description="Incidents detected from this time; also starts uptime."),
+        ] = None,
+        until: Annotated[datetime | None, Query(description="Up to this time (now).")] = None,
+    ) -> dict[str, Any]:
+        """False-positive rate, time to detect / acknowledge / resolve, incidents per day by
+        pattern, and (when ``since`` is given) camera and sensor uptime."""
+        for name, value in (("since", since), ("until", until)):
+            if value is not None and value.tzinfo is None:
+                raise HTTPException(422, f"{name}: give a time zone, e.g. {value.isoformat()}Z")
+        try:
+            return await read(incident_kpis, since, until, incidents.site)
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from exc
 
     return router

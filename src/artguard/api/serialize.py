@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from artguard.triage.incidents import durations
+from artguard.triage.scoring import risk_band
 
 
 def _iso(value: Any) -> Any:
@@ -27,6 +28,10 @@ def incident_dict(row: Any) -> dict[str, Any]:
         "acknowledged_time": _iso(row.acknowledged_time),
         "resolved_time": _iso(row.resolved_time),
         "resolution_note": row.resolution_note,
+        "score": row.score,
+        "risk": risk_band(row.score),
+        "pattern_reasons": row.pattern_reasons or [],
+        "contributions": row.contributions or [],
         **durations(row),
     }
 
@@ -49,6 +54,7 @@ def alert_dict(row: Any) -> dict[str, Any]:
         "evidence": row.evidence,
         "source_event_ids": row.source_event_ids,
         "incident_id": row.incident_id,
+        "correlation": row.correlation,
         "evidence_url": _evidence_url(row),
     }
 

@@ -7,6 +7,8 @@ import typer
 from artguard.cli import access as access_commands
 from artguard.cli import audit as audit_commands
 from artguard.cli import face as face_commands
+from artguard.cli import kpi as kpi_commands
+from artguard.cli import sensors as sensors_commands
 from artguard.cli import service as service_commands
 from artguard.cli import site as site_commands
 from artguard.cli import vision as vision_commands
@@ -28,6 +30,8 @@ for module in (
     access_commands,
     face_commands,
     visitors_commands,
+    sensors_commands,
+    kpi_commands,
 ):
     module.register(app)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -42,7 +43,9 @@ class DoorForcedRule:
     def __init__(self, site: Site) -> None:
         self._site = site
         self._window = timedelta(seconds=site.policies.forced_open_grant_window_seconds)
-        self._last_grant: dict[str, tuple[datetime, str]] = {}
+        # a few recent grants per door: a later badge's grant can be analysed before the
+        # opening an earlier grant explains (reader and door contact report separately)
+        self._grants: dict[str, deque[tuple[datetime, str]]] = {}
         self._unlocked: set[str] = set()
         self._open: set[str] = set()
 
@@ -50,11 +53,11 @@ class DoorForcedRule:
         if isinstance(event, AccessAttempt):
             door = self._site.door_for_reader(event.device_id)
             if door is not None and event.granted:
-                self._last_grant[door.id] = (event.site_time, event.id)
+                self._remember_grant(door.id, event)
             return []
         if isinstance(event, AccessDecision):
             if event.outcome == "grant" and event.door_id is not None:
-                self._last_grant[event.door_id] = (event.site_time, event.id)
+                self._remember_grant(event.door_id, event)
             return []
         if not isinstance(event, DoorState):
             return []
@@ -69,13 +72,19 @@ class DoorForcedRule:
         self._open.add(door_id)
         return self._check_opening(event)
 
+    def _remember_grant(self, door_id: str, event: EventBase) -> None:
+        grants = self._grants.setdefault(door_id, deque(maxlen=8))
+        grants.append((event.site_time, event.id))
+
     def _check_opening(self, event: DoorState) -> list[Alert]:
         door = self._site.door(event.door_id)
         if event.door_id in self._unlocked or is_free_passage(self._site, door, event.site_time):
             return []
-        grant = self._last_grant.get(door.id)
-        if grant is not None and timedelta(0) <= event.site_time - grant[0] <= self._window:
+        grants = self._grants.get(door.id, ())
+        if any(timedelta(0) <= event.site_time - g[0] <= self._window for g in grants):
             return []
+        earlier = [g for g in grants if g[0] <= event.site_time]
+        grant = max(earlier) if earlier else (grants[-1] if grants else None)
         level = door_security_level(self._site, door)
         if grant is None:
             since = "no badge was granted at this door"

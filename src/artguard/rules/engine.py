@@ -17,6 +17,7 @@ from artguard.rules.base import Rule
 from artguard.rules.doors import DoorForcedRule, DoorHeldOpenRule
 from artguard.rules.sensors import GlassBreakRule, SensorTamperRule, SensorThresholdRule
 from artguard.rules.tailgating import TailgatingRule
+from artguard.sensors import sensor_rules
 from artguard.site import Site
 from artguard.vision.rules import OccupancyCounter, vision_rules
 
@@ -32,6 +33,7 @@ def default_rules(site: Site, occupancy: OccupancyCounter | None = None) -> list
         SensorThresholdRule(site),
         GlassBreakRule(site),
         SensorTamperRule(site),
+        *sensor_rules(site),
         AccessDecisionRule(site),
         *vision_rules(site, occupancy),
         TailgatingRule(site, occupancy),

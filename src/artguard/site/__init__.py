@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from artguard.site.access_policy import AccessPolicy
+from artguard.site.conservation import Conservation, ConservationRates
 from artguard.site.entities import (
     OUTSIDE,
     Artwork,
@@ -43,6 +44,8 @@ __all__ = [
     "Artwork",
     "Barrier",
     "Camera",
+    "Conservation",
+    "ConservationRates",
     "Credential",
     "DeviceKind",
     "Door",

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from artguard.site.base import Id, Name, SiteModel, Text, unique_values
+from artguard.site.conservation import Conservation
 from artguard.site.geometry import Point, polygon_problem
 
 OUTSIDE = "outside"
@@ -106,6 +107,10 @@ class Room(SiteModel):
     adjacent: list[Id] = Field(
         default_factory=list,
         description="Rooms reachable directly from this one; must be listed on both sides.",
+    )
+    conservation: Conservation | None = Field(
+        default=None,
+        description="Climate limits for the works here (temperature/humidity band, rate).",
     )
 
     @field_validator("id")

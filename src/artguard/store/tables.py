@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -97,6 +98,9 @@ incidents = Table(
     Column("resolved_time", Tz, nullable=True),
     Column("resolution_note", Text, nullable=True),
     Column("updated_time", Tz, nullable=False),
+    Column("score", Float, nullable=True, comment="risk score 0..1 (triage.scoring)"),
+    Column("pattern_reasons", JSON, nullable=True, comment="why the pattern was recognised"),
+    Column("contributions", JSON, nullable=True, comment="each alert's weight and why"),
 )
 Index("ix_incidents_status", incidents.c.status)
 Index("ix_incidents_detected_time", incidents.c.detected_time)
@@ -125,6 +129,7 @@ alerts = Table(
         ForeignKey("incidents.id", ondelete="SET NULL"),
         nullable=True,
     ),
+    Column("correlation", String(300), nullable=True, comment="why it joined its incident"),
 )
 Index("ix_alerts_dedup_key", alerts.c.dedup_key)
 Index("ix_alerts_incident_id", alerts.c.incident_id)

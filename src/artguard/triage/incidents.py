@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from artguard.bus import Bus
 from artguard.events import (
@@ -25,10 +25,14 @@ from artguard.events import (
     new_id,
     utcnow,
 )
+from artguard.site import Site
 from artguard.store.audit import AuditLog
 from artguard.store.db import writing
+from artguard.triage import correlation
 from artguard.triage import repository as repo
+from artguard.triage.assess import assess, incident_title
 from artguard.triage.repository import AlertFiling
+from artguard.triage.signals import AlertFacts
 
 log = logging.getLogger(__name__)
 
@@ -79,11 +83,19 @@ class IncidentManager:
         audit: AuditLog,
         *,
         correlation_window: timedelta = CORRELATION_WINDOW,
+        site: Site | None = None,
     ) -> None:
+        """``site`` gives room adjacency, security levels, artwork tiers and opening hours to
+        correlation and scoring; without it only same device / room / artwork correlate."""
+        self._site = site
         self._engine = engine
         self._bus = bus
         self._audit = audit
         self._window = correlation_window
+
+    @property
+    def site(self) -> Site | None:
+        return self._site
 
     def attach(self) -> None:
         self._bus.subscribe("triage", self.handle, kinds={"alert"})
@@ -109,16 +121,21 @@ class IncidentManager:
             repeat = repo.find_repeat(conn, alert)
             if repeat is not None:
                 filing = repo.record_repeat(conn, repeat, alert, now)
+                self._reassess(conn, filing.incident_id)  # the repeat count is listed
             else:
-                incident_id = repo.find_correlated_incident(conn, alert, self._window)
-                if incident_id is None:
+                facts = AlertFacts.from_alert(alert)
+                candidates = repo.recent_candidates(conn, alert.site_time - self._window)
+                joined = correlation.choose(facts, candidates, self._site)
+                if joined is None:
                     incident_id = new_incident_id()
                     repo.open_incident(conn, incident_id, alert, now)
                     change = "opened"
                 else:
+                    incident_id = joined.incident_id
                     repo.add_to_incident(conn, incident_id, alert, now)
                     change = "alert_added"
-                repo.insert_alert(conn, alert, incident_id)
+                repo.insert_alert(conn, alert, incident_id, joined.reason if joined else None)
+                self._reassess(conn, incident_id)
                 filing = AlertFiling(incident_id, alert.id, change)
             row = repo.get_incident_row(conn, filing.incident_id)
         if filing.change != "alert_repeated":
@@ -142,11 +159,25 @@ class IncidentManager:
                         "actor": "system:triage",
                         "action": f"incident.{filing.change}",
                         "subject": filing.incident_id,
-                        "details": {"alert_id": alert.id, "severity": row.severity},
+                        "details": {
+                            "alert_id": alert.id,
+                            "severity": row.severity,
+                            "score": row.score,
+                            "pattern": row.pattern,
+                        },
                     },
                 ]
             )
         return filing, row
+
+    def _reassess(self, conn: Connection, incident_id: str) -> None:
+        """Score and name the incident again from all of its alerts."""
+        result = assess(repo.incident_alert_facts(conn, incident_id), self._site)
+        values = result.stored()
+        values["title"] = incident_title(
+            result, repo.worst_alert_title(conn, incident_id), self._site
+        )
+        repo.set_assessment(conn, incident_id, values)
 
     async def transition(
         self, incident_id: str, action: str, actor: str, note: str | None = None
@@ -214,6 +245,8 @@ class IncidentManager:
                 room_id=row.room_id,
                 alert_count=row.alert_count,
                 change=change,
+                score=row.score,
+                pattern=row.pattern,
             ).received()
         )
 

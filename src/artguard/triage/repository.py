@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, or_, select, update
 
 from artguard.events import Alert, Severity
 from artguard.store.tables import alerts, incidents
+from artguard.triage.correlation import Candidate
+from artguard.triage.signals import AlertFacts
 
 ACTIVE_STATUSES = ("open", "acknowledged")
 MAX_SOURCE_EVENTS = 50
@@ -35,26 +37,46 @@ def find_repeat(conn: Connection, alert: Alert) -> Any:
     ).first()
 
 
-def find_correlated_incident(conn: Connection, alert: Alert, window: timedelta) -> str | None:
-    """An active incident in the same place whose last alert is within ``window``."""
-    place = (
-        incidents.c.room_id == alert.room_id
-        if alert.room_id is not None
-        else incidents.c.id.in_(
-            select(alerts.c.incident_id).where(alerts.c.device_id == alert.device_id)
-        )
-    )
-    row = conn.execute(
-        select(incidents.c.id)
+def recent_candidates(conn: Connection, since: datetime) -> list[Candidate]:
+    """Active incidents whose last alert is at or after ``since``, each with its alerts."""
+    rows = conn.execute(
+        select(incidents.c.id.label("incident"), incidents.c.last_alert_time, alerts)
+        .join(alerts, alerts.c.incident_id == incidents.c.id)
         .where(
             incidents.c.status.in_(ACTIVE_STATUSES),
-            place,
-            incidents.c.last_alert_time >= alert.site_time - window,
+            incidents.c.last_alert_time >= since,
         )
-        .order_by(incidents.c.last_alert_time.desc())
-        .limit(1)
-    ).first()
-    return row[0] if row else None
+        .order_by(incidents.c.id)
+    )
+    found: dict[str, Candidate] = {}
+    for row in rows:
+        candidate = found.get(row.incident)
+        if candidate is None:
+            candidate = found[row.incident] = Candidate(row.incident, row.last_alert_time, [])
+        candidate.alerts.append(AlertFacts.from_row(row))
+    return list(found.values())
+
+
+def incident_alert_facts(conn: Connection, incident_id: str) -> list[AlertFacts]:
+    rows = conn.execute(select(alerts).where(alerts.c.incident_id == incident_id))
+    return [AlertFacts.from_row(row) for row in rows]
+
+
+def worst_alert_title(conn: Connection, incident_id: str) -> str:
+    """The title of the incident's most severe alert (the earliest among equals)."""
+    rows = list(
+        conn.execute(
+            select(alerts.c.severity, alerts.c.title, alerts.c.first_event_time).where(
+                alerts.c.incident_id == incident_id
+            )
+        )
+    )
+    worst = min(rows, key=lambda r: (-Severity(r.severity).rank, r.first_event_time))
+    return str(worst.title)
+
+
+def set_assessment(conn: Connection, incident_id: str, values: dict[str, Any]) -> None:
+    conn.execute(update(incidents).where(incidents.c.id == incident_id).values(**values))
 
 
 def record_repeat(conn: Connection, repeat: Any, alert: Alert, now: datetime) -> AlertFiling:
@@ -79,7 +101,9 @@ def record_repeat(conn: Connection, repeat: Any, alert: Alert, now: datetime) ->
     return AlertFiling(repeat.incident_id, repeat.id, "alert_repeated")
 
 
-def insert_alert(conn: Connection, alert: Alert, incident_id: str) -> None:
+def insert_alert(
+    conn: Connection, alert: Alert, incident_id: str, correlation: str | None = None
+) -> None:
     conn.execute(
         alerts.insert().values(
             id=alert.id,
@@ -98,6 +122,7 @@ def insert_alert(conn: Connection, alert: Alert, incident_id: str) -> None:
             evidence=dict(alert.evidence),
             source_event_ids=list(alert.source_event_ids)[-MAX_SOURCE_EVENTS:],
             incident_id=incident_id,
+            correlation=correlation[:300] if correlation else None,
         )
     )
 
