@@ -134,7 +134,9 @@ def report(name: str, files: list[NabFile], scores: list[list[float]], seconds: 
     )
 
 
-def write_results(directory: Path, name: str, files: list[NabFile], scores: list[list[float]]):
+def write_results(
+    directory: Path, name: str, files: list[NabFile], scores: list[list[float]]
+) -> None:
     """Per-file results in NAB's format: <dir>/<detector>/<category>/<detector>_<file>.csv."""
     for f, file_scores in zip(files, scores, strict=True):
         category, base = f.name.split("/", 1)

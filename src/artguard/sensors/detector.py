@@ -10,8 +10,8 @@ Three views of each new value, each a distance in standard deviations from what 
 
 The evidence ``m = max(level, 0.5 * volatility, 0.5 * time_of_day)`` maps to a score
 ``m / (1 + m)`` in [0, 1). After a strong detection (``m > 6``) scores are capped at 0.5 for the
-next 100 values: one event is reported once, not once per reading. Memory is O(1): 26
-running statistics and the previous value.
+next 100 values: one event is reported once, not once per reading. The first 30 values only
+learn (score 0). Memory is O(1): 26 running statistics and the previous value.
 
 This mix was chosen by its score on the Numenta Anomaly Benchmark (``bench/nab.py``; every
 variant tried is listed in ``docs/sensors.md``).
