@@ -46,10 +46,10 @@ import numpy as np
 
 from artguard.events import EventBase, utcnow
 from artguard.site.entities import Camera
-from artguard.vision.checks.sabotage import CameraSabotageCheck
+from artguard.vision.checks.sabotage import LIVE_THRESHOLDS, CameraSabotageCheck
 from artguard.vision.motion import MotionDetector, MotionGate
 from artguard.vision.pipeline import CameraPipeline, FrameResult
-from artguard.vision.service import SharedDetector, load_detector
+from artguard.vision.service import SharedDetector, load_detectors
 from artguard.vision.sources import Frame, VideoSource
 from artguard.vision.worker import CameraManager
 
@@ -176,7 +176,7 @@ def run_trial(
             camera,
             detector,
             gate=MotionGate(MotionDetector()) if gate else MotionGate.disabled(),
-            checks=[CameraSabotageCheck.for_camera(camera, checks_dir)],
+            checks=[CameraSabotageCheck.for_camera(camera, checks_dir, LIVE_THRESHOLDS)],
         )
         pipelines[camera.id] = made
         return made
@@ -285,9 +285,12 @@ def main() -> None:
     if not 0.0 <= args.still < 1.0:
         raise SystemExit(f"--still must be in [0, 1): {args.still}")
 
-    detector = SharedDetector(load_detector(args.detector))
+    detector = SharedDetector(load_detectors(2, args.detector))  # many cameras: a copy per core
     clip, native = read_clip(args.video)
-    print(f"detector {detector.name}; {os.cpu_count()} cores; load {os.getloadavg()[0]:.2f}")
+    print(
+        f"detector {detector.name} x{detector.copies}; {os.cpu_count()} cores; "
+        f"load {os.getloadavg()[0]:.2f}"
+    )
     with tempfile.TemporaryDirectory(prefix="artguard-bench-") as tmp:
         gallery = write_gallery(clip, native, args.still, args.period, Path(tmp) / "gallery.mp4")
         ms = decode_cost(gallery)

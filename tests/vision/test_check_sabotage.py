@@ -259,3 +259,14 @@ def test_the_check_runs_inside_the_camera_pipeline() -> None:
         result = pipeline.process(SourceFrame(i, T0 + timedelta(seconds=i / FPS), image))
         statuses += [e.status for e in result.check_events if isinstance(e, CameraHealth)]
     assert statuses == ["online", "covered"]
+
+
+def test_live_cameras_check_the_picture_at_most_every_0_4_s() -> None:
+    from artguard.vision.checks.sabotage import LIVE_THRESHOLDS
+
+    check = CameraSabotageCheck(CAMERA, SCENE, thresholds=LIVE_THRESHOLDS)
+    dark = np.zeros_like(SCENE)
+    events = run(check, [dark] * 50, 0.0, fps=10)  # covered for 5 s, frames every 0.1 s
+    assert [s for _, s in events] == ["covered"]
+    looked = sum(1 for i in range(50) if i % 4 == 0)  # 0.0, 0.4, 0.8 ... s
+    assert check._last_checked == T0 + timedelta(seconds=(looked - 1) * 0.4)

@@ -52,9 +52,9 @@ def frame_checks(camera: Camera, artworks: list[Artwork], data_dir: Path) -> lis
     """The live camera's frame checks: sabotage, and artwork presence when the camera has
     artwork barriers."""
     from artguard.vision.checks.artwork import ArtworkPresenceCheck
-    from artguard.vision.checks.sabotage import CameraSabotageCheck
+    from artguard.vision.checks.sabotage import LIVE_THRESHOLDS, CameraSabotageCheck
 
-    checks: list[FrameCheck] = [CameraSabotageCheck.for_camera(camera, data_dir)]
+    checks: list[FrameCheck] = [CameraSabotageCheck.for_camera(camera, data_dir, LIVE_THRESHOLDS)]
     presence = ArtworkPresenceCheck(camera, artworks, data_dir)
     if presence.artwork_ids:
         checks.append(presence)

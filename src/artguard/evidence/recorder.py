@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import cv2
@@ -46,6 +46,8 @@ T = TypeVar("T")
 SNAPSHOT_QUALITY = 90
 ORIGINAL_QUALITY = 95
 CLIP_WAIT_MARGIN_S = 2.0
+REPEAT_INTERVAL = timedelta(seconds=10)
+"""Alerts with the same dedup key this soon after one that got a snapshot get none."""
 """After the post-roll, wait at most this long for the camera's frames to catch up."""
 
 
@@ -94,6 +96,8 @@ class EvidenceRecorder:
         self._redactor = redactor
         self._tolerance_s = tolerance_s
         self._max_pending = max_pending
+        self._last_shot: dict[str, datetime] = {}
+        """Dedup key -> site time of the last alert with that key that got a snapshot."""
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
         self._executor: ThreadPoolExecutor | None = None
@@ -142,6 +146,15 @@ class EvidenceRecorder:
         if frame is None:
             self.stats.skipped["frame_gone"] += 1
             return
+        last = self._last_shot.get(event.dedup_key)
+        if last is not None and timedelta(0) <= event.site_time - last < REPEAT_INTERVAL:
+            # the same cause again within seconds (a visitor still in the zone): its first
+            # snapshot shows it; an alert storm must not take a core away from the cameras
+            self.stats.skipped["repeat"] += 1
+            return
+        self._last_shot[event.dedup_key] = event.site_time
+        if len(self._last_shot) > 10_000:
+            self._last_shot.clear()
         if len(self._tasks) >= self._max_pending:
             self.stats.skipped["busy"] += 1
             log.warning(

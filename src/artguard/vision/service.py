@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING
 from artguard.events import EventBase
 from artguard.site.entities import Artwork, Camera
 from artguard.vision.checks.artwork import ArtworkPresenceCheck
-from artguard.vision.checks.sabotage import CameraSabotageCheck
+from artguard.vision.checks.sabotage import LIVE_THRESHOLDS, CameraSabotageCheck
 from artguard.vision.detections import Detections
 from artguard.vision.detectors.base import Detector, Image, PoseEstimator
 from artguard.vision.pipeline import CameraPipeline, FrameCheck
 from artguard.vision.pose_gate import PoseGate, SharedPose
-from artguard.vision.shared_model import ModelUse, TakingTurns
+from artguard.vision.shared_model import ModelUse, TakingTurnsPool
 from artguard.vision.worker import CameraManager, EventSink
 
 if TYPE_CHECKING:
@@ -53,24 +53,37 @@ def cameras_enabled(env: Mapping[str, str] | None = None) -> bool:
 
 
 class SharedDetector:
-    """One loaded model used by every camera thread, one call at a time, in arrival order.
-
-    Inference already uses every core for one image, so serialising calls costs little, and
-    it makes any detector safe to share whatever its internal buffers. ``use`` says how long
-    calls waited for their turn and ran.
+    """The detector every camera thread uses: one loaded copy, or a pool of copies (one per
+    core, each single-threaded: see :class:`TakingTurnsPool` for why), each used by one call
+    at a time, callers served in arrival order. Sharing is safe whatever a detector's internal
+    buffers. ``use`` says how long calls waited for their turn and ran.
     """
 
-    def __init__(self, detector: Detector) -> None:
-        self._detector = detector
-        self._turns = TakingTurns()
-        self.name = detector.name
+    def __init__(self, detector: Detector | Sequence[Detector]) -> None:
+        models = list(detector) if isinstance(detector, Sequence) else [detector]
+        self._pool = TakingTurnsPool(models)
+        self.name = models[0].name
+        self.copies = len(models)
 
     @property
     def use(self) -> ModelUse:
-        return self._turns.use
+        return self._pool.use
 
     def detect(self, image: Image) -> Detections:
-        return self._turns.run(self._detector.detect, image)
+        return self._pool.run(_detect, image)
+
+
+def _detect(detector: Detector, image: Image) -> Detections:
+    return detector.detect(image)
+
+
+def load_detectors(cameras: int, detector_type: str | None = None) -> list[Detector]:
+    """The detector copies for ``cameras`` cameras: one using every core for a single camera
+    (its frames come one at a time), else one single-threaded copy per core."""
+    if cameras <= 1:
+        return [load_detector(detector_type)]
+    cores = os.cpu_count() or 1
+    return [load_detector(detector_type, threads=1) for _ in range(cores)]
 
 
 def pose_enabled(env: Mapping[str, str] | None = None) -> bool:
@@ -90,14 +103,15 @@ def pose_gates(cameras: Sequence[Camera], artworks: Sequence[Artwork]) -> dict[s
     return {camera_id: gate for camera_id, gate in gates.items() if gate is not None}
 
 
-def load_detector(detector_type: str | None = None) -> Detector:
+def load_detector(detector_type: str | None = None, threads: int | None = None) -> Detector:
     """The configured detector (``ARTGUARD_DETECTOR`` or the package default), keeping boxes
     down to the tracker's low threshold: ByteTrack uses the weak ones to hold on to people
     through occlusions (they never start a track on their own)."""
     from artguard.vision.detectors import DEFAULT_DETECTOR, create_detector
 
     chosen = detector_type or os.environ.get("ARTGUARD_DETECTOR", DEFAULT_DETECTOR)
-    return create_detector(chosen, score_threshold=TRACKER_LOW_SCORE)
+    options = {} if threads is None else {"threads": threads}
+    return create_detector(chosen, score_threshold=TRACKER_LOW_SCORE, **options)
 
 
 def ingest_sink(runtime: Runtime, loop: asyncio.AbstractEventLoop, camera: Camera) -> EventSink:
@@ -135,7 +149,7 @@ def start_cameras(
     if not cameras:
         reason = "ARTGUARD_CAMERAS=off" if runtime.site.cameras else "no cameras in the site"
         log.info("camera analysis not started (%s)", reason)
-    shared = SharedDetector(detector or load_detector()) if cameras else None
+    shared = SharedDetector(detector or load_detectors(len(cameras))) if cameras else None
     gates = pose_gates(cameras, runtime.site.artworks) if pose_enabled() else {}
     shared_pose = SharedPose(pose or load_pose()) if gates else None
     if gates:
@@ -174,7 +188,7 @@ def default_checks(data_dir: Path, artworks: Sequence[Artwork]) -> ChecksFactory
 
     def factory(camera: Camera) -> Sequence[FrameCheck]:
         return [
-            CameraSabotageCheck.for_camera(camera, data_dir),
+            CameraSabotageCheck.for_camera(camera, data_dir, LIVE_THRESHOLDS),
             ArtworkPresenceCheck(camera, artworks, data_dir),
         ]
 

@@ -72,6 +72,14 @@ class SabotageThresholds:
     recover_seconds: float = 3.0
     scene_interval_seconds: float = 2.0
     """Sharpness and scene matching (a few ms) run at most this often."""
+    frame_interval_seconds: float = 0.0
+    """The picture checks look at a frame at most this often (0: every frame). Live cameras use
+    0.4 s (:data:`LIVE_THRESHOLDS`): every state must hold for seconds anyway, and at 20
+    cameras the per-frame cost adds up."""
+
+
+LIVE_THRESHOLDS = SabotageThresholds(frame_interval_seconds=0.4)
+"""What live camera workers use: a picture check 2.5 times a second."""
 
 
 class CameraSabotageCheck:
@@ -97,6 +105,7 @@ class CameraSabotageCheck:
         self._previous: np.ndarray | None = None
         self._unchanged_since: datetime | None = None
         self._last_scene_at: datetime | None = None
+        self._last_checked: datetime | None = None
         self._last_scene: tuple[str, str] = ("online", "")
         self._candidate: tuple[str, datetime] | None = None
         self.status: str | None = None
@@ -130,6 +139,12 @@ class CameraSabotageCheck:
         self._sharpness = sharpness(image)
 
     def check(self, frame: FrameLike, detections: Detections) -> list[EventBase]:
+        interval = timedelta(seconds=self.limits.frame_interval_seconds)
+        if self._last_checked is not None and (
+            timedelta(0) <= frame.timestamp - self._last_checked < interval
+        ):
+            return []
+        self._last_checked = frame.timestamp
         status, detail = self._judge(frame, detections)
         return self._confirm(frame, status, detail)
 
