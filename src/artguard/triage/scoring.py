@@ -66,6 +66,14 @@ SIGNALS: dict[str, SignalScore] = {
     "access_lockout": SignalScore(0.20, "access", "credential locked out"),
     "access_anomaly": SignalScore(0.30, "access", "unusual access"),
     "access_reverify": SignalScore(0.20, "access", "identity re-check failed"),
+    # learned sensor baselines and sensor health (artguard.sensors)
+    "motion_unusual_time": SignalScore(0.25, "presence", "motion at an unusual time"),
+    "vibration_unusual": SignalScore(0.30, "artwork", "unusual vibration"),
+    "climate_drift": SignalScore(0.10, "environment", "climate drift"),
+    "conservation": SignalScore(0.15, "environment", "conservation limit"),
+    "sensor_silent": SignalScore(0.25, "sabotage", "sensor silent"),
+    "sensor_stuck": SignalScore(0.15, "sabotage", "sensor stuck"),
+    "sensor_impossible_value": SignalScore(0.15, "sabotage", "impossible sensor value"),
     # any other rule on these kinds of sensor (e.g. learned baselines)
     "*:vibration": SignalScore(0.0, "artwork", "vibration"),
     "*:motion": SignalScore(0.0, "presence", "motion"),
