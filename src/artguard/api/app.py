@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from importlib.resources import files
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from fastapi.responses import HTMLResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from artguard import __version__
 from artguard.api.live import LiveHub, live_router
@@ -31,6 +32,32 @@ SECURITY_HEADERS = {
 
 
 BackgroundTask = Callable[[Runtime], Awaitable[None]]
+_HEADER_BYTES = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+
+
+class SecurityHeaders:
+    """Adds the security headers to every HTTP response that lacks them.
+
+    A plain ASGI middleware: Starlette's ``BaseHTTPMiddleware`` (``@app.middleware``) runs
+    each request in extra task groups and streams, which cost more than a door decision.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(n, v) for n, v in _HEADER_BYTES if n not in present]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 def create_app(runtime: Runtime, background: list[BackgroundTask] | None = None) -> FastAPI:
@@ -69,14 +96,7 @@ def create_app(runtime: Runtime, background: list[BackgroundTask] | None = None)
     app.include_router(access_router(runtime.access, runtime.tokens))
     app.include_router(evidence_router(runtime.evidence_store, runtime.audit, runtime.engine))
 
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+    app.add_middleware(SecurityHeaders)
 
     static = files("artguard.web") / "static"
 
