@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from artguard import __version__
 from artguard.api.live import LiveHub, live_router
-from artguard.api.routes_access import access_router
+from artguard.api.routes_access import ReaderFastPath, access_router
 from artguard.api.routes_events import events_router
 from artguard.api.routes_evidence import evidence_router
 from artguard.api.routes_health import health_router
@@ -96,7 +96,8 @@ def create_app(runtime: Runtime, background: list[BackgroundTask] | None = None)
     app.include_router(access_router(runtime.access, runtime.tokens))
     app.include_router(evidence_router(runtime.evidence_store, runtime.audit, runtime.engine))
 
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(ReaderFastPath, access=runtime.access, tokens=runtime.tokens)
+    app.add_middleware(SecurityHeaders)  # added last: outermost, so it covers the fast path
 
     static = files("artguard.web") / "static"
 
