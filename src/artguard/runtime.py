@@ -77,7 +77,6 @@ class Runtime:
         self.group_audit = GroupAudit(self.audit)
         self.access = AccessService(
             site,
-            writer=self.writer,
             bus=self.bus,
             audit=self.group_audit,
             faces=face_challenges_from(settings.environ, settings.data_dir, self.audit),

@@ -43,7 +43,6 @@ from artguard.events import (
     Severity,
     utcnow,
 )
-from artguard.ingest.writer import EventWriter
 from artguard.site import Site
 from artguard.site.access_policy import THREAT_LEVELS
 from artguard.store.audit import AuditRecord
@@ -75,7 +74,6 @@ class AccessService:
         self,
         site: Site,
         *,
-        writer: EventWriter,
         bus: Bus,
         audit: GroupAudit,
         pdp: DecisionPoint | None = None,
@@ -84,7 +82,6 @@ class AccessService:
         self.site = site
         self.behaviour = BehaviourRisk(site)
         self.pdp = pdp or DecisionPoint(site, risk_sources=[self.behaviour])
-        self._writer = writer
         self._bus = bus
         self._audit = audit
         self._lock = asyncio.Lock()
@@ -160,9 +157,8 @@ class AccessService:
             note=reason[:2000],
         ).received(now)
         details = {"from": previous, "to": level, "reason": reason}
-        await asyncio.gather(
-            self._writer.write([event]),
-            self._audit.append(AuditRecord(actor, THREAT_ACTION, self.site.id, details, now)),
+        await self._audit.append(
+            AuditRecord(actor, THREAT_ACTION, self.site.id, details, now), [event]
         )
         await self._bus.publish(event)
         log.warning("threat level %s -> %s by %s: %s", previous, level, actor, reason)

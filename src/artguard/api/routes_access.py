@@ -86,27 +86,29 @@ class ThreatBody(BaseModel):
     actor: str = Field(default="api", min_length=1, max_length=128)
 
 
+def _answer(status: int, loc: list[Any], message: str) -> tuple[int, Any, dict[str, str]]:
+    """A problem as (status, body, headers): ``{"detail": [{"loc", "msg"}]}``."""
+    return status, {"detail": [{"loc": loc, "msg": message}]}, {}
+
+
 def _problem(status: int, loc: list[Any], message: str) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"detail": [{"loc": loc, "msg": message}]})
+    status, content, _ = _answer(status, loc, message)
+    return JSONResponse(status_code=status, content=content)
+
+
+def _validation_detail(exc: ValidationError) -> dict[str, Any]:
+    """A pydantic error as the API's 422 body: every bad field with where it is."""
+    return {
+        "detail": [{"loc": ["body", *map(str, e["loc"])], "msg": e["msg"]} for e in exc.errors()]
+    }
 
 
 def _validation_problem(exc: ValidationError) -> JSONResponse:
-    return JSONResponse(
-        status_code=422,
-        content={
-            "detail": [
-                {"loc": ["body", *map(str, e["loc"])], "msg": e["msg"]} for e in exc.errors()
-            ]
-        },
-    )
+    return JSONResponse(status_code=422, content=_validation_detail(exc))
 
 
 Answer = tuple[int, Any, dict[str, str]]
 """HTTP status, JSON content, extra headers."""
-
-
-def _problem_answer(status: int, loc: list[Any], message: str) -> Answer:
-    return status, {"detail": [{"loc": loc, "msg": message}]}, {}
 
 
 async def decide_answer(
@@ -117,15 +119,7 @@ async def decide_answer(
     try:
         body = DecideBody.model_validate_json(raw)
     except ValidationError as exc:
-        return (
-            422,
-            {
-                "detail": [
-                    {"loc": ["body", *map(str, e["loc"])], "msg": e["msg"]} for e in exc.errors()
-                ]
-            },
-            {},
-        )
+        return 422, _validation_detail(exc), {}
     grant = tokens.verify(token)  # cached: a dict lookup on the hot path
     if grant is None:
         return (
@@ -134,7 +128,7 @@ async def decide_answer(
             {"WWW-Authenticate": "Bearer"},
         )
     if not grant.allows(body.reader_id):
-        return _problem_answer(
+        return _answer(
             403,
             ["body", "reader_id"],
             f"token {grant.name!r} may not ask for reader {body.reader_id!r}",
@@ -144,7 +138,7 @@ async def decide_answer(
             body.credential_id, body.reader_id, body.at or utcnow(), body.factors, body.request_id
         )
     except RequestError as exc:
-        return _problem_answer(422, ["body", exc.field], exc.message)
+        return _answer(422, ["body", exc.field], exc.message)
     decision = await access.decide(access_request)
     answer = decision.as_dict()
     challenge = access.challenge(decision)

@@ -15,7 +15,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from artguard.access.pdp import DecisionPoint
 from artguard.access.request import AccessRequest, Decision, RequestError
 from artguard.access.service import AccessService
-from artguard.cli.service import DatabaseUrl, DataDir, SitePath, settings_from, site_from
+from artguard.cli.service import (
+    DatabaseUrl,
+    DataDir,
+    SitePath,
+    settings_from,
+    site_from,
+    site_time,
+)
 from artguard.events import utcnow
 from artguard.site import Site
 from artguard.site.access_policy import THREAT_LEVELS
@@ -28,17 +35,6 @@ access_app = typer.Typer(
 )
 
 MARK = {"deny": "x", "require": "+", "note": "!", "risk": "~"}
-
-
-def _when(value: str | None, site: Site) -> datetime:
-    if value is None:
-        return utcnow()
-    try:
-        at = datetime.fromisoformat(value)
-    except ValueError as exc:
-        typer.echo(f"error: --at: expected an ISO date-time like 2026-11-24T09:00, got {value!r}")
-        raise typer.Exit(2) from exc
-    return at if at.tzinfo else at.replace(tzinfo=site.tz)
 
 
 @access_app.command("explain")
@@ -69,7 +65,7 @@ def explain(
 ) -> None:
     """Decide a request without acting on it (nothing is stored or audited)."""
     site = site_from(site_path)
-    when = _when(at, site)
+    when = site_time(at, site, "--at") or utcnow()
     try:
         request = AccessRequest.make(credential, reader, when, factors.split(","))
     except RequestError as exc:
@@ -123,7 +119,7 @@ def _replay_history(
         if not inspect(engine).has_table("events"):
             typer.echo(f"error: --history: no event store in {engine.url!r}", err=True)
             raise typer.Exit(2)
-        service = AccessService(site, writer=None, bus=None, audit=None, pdp=pdp)  # type: ignore[arg-type]
+        service = AccessService(site, bus=None, audit=None, pdp=pdp)  # type: ignore[arg-type]
         replayed = asyncio.run(service.restore(engine, now=when))
         typer.echo(f"(replayed {replayed} stored records before {when.isoformat()})", err=True)
     except SQLAlchemyError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Annotated, Any
@@ -37,6 +37,21 @@ def settings_from(
     except ConfigError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+
+
+def site_time(value: str | None, site: Site, option: str) -> datetime | None:
+    """An ISO date-time option (no zone: the site's); exit 2 naming the option if malformed."""
+    if value is None:
+        return None
+    try:
+        at = datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        typer.echo(
+            f"error: {option}: expected an ISO date-time like 2026-11-24T09:00, got {value!r}",
+            err=True,
+        )
+        raise typer.Exit(2) from exc
+    return at if at.tzinfo else at.replace(tzinfo=site.tz)
 
 
 def site_from(path: Path) -> Site:

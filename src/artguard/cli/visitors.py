@@ -11,8 +11,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from artguard.cli.service import DatabaseUrl, DataDir, SitePath, settings_from, site_from
-from artguard.site import Site
+from artguard.cli.service import DatabaseUrl, DataDir, SitePath, settings_from, site_from, site_time
 from artguard.store.db import open_database
 from artguard.visitors.learn import learn_from_store
 from artguard.visitors.store import load_flags, save_model
@@ -27,17 +26,6 @@ Since = Annotated[
     str | None,
     typer.Option("--since", help="Only from this time on (ISO; no zone = site time)."),
 ]
-
-
-def _since(value: str | None, site: Site) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        at = datetime.fromisoformat(value)
-    except ValueError as exc:
-        typer.echo(f"error: --since: expected an ISO date-time like 2026-11-01, got {value!r}")
-        raise typer.Exit(2) from exc
-    return at if at.tzinfo else at.replace(tzinfo=site.tz)
 
 
 @visitors_app.command("learn")
@@ -56,7 +44,7 @@ def learn(
     settings = settings_from(data_dir, database_url)
     try:
         engine = open_database(settings)
-        result = learn_from_store(engine, site, _since(since, site))
+        result = learn_from_store(engine, site, site_time(since, site, "--since"))
         if not dry_run:
             save_model(engine, site.id, result.model)
     except SQLAlchemyError as exc:
@@ -91,7 +79,9 @@ def watch(
     settings = settings_from(data_dir, database_url)
     try:
         engine = open_database(settings)
-        flags = load_flags(engine, active_only=not include_cleared, since=_since(since, site))
+        flags = load_flags(
+            engine, active_only=not include_cleared, since=site_time(since, site, "--since")
+        )
     except SQLAlchemyError as exc:
         typer.echo(f"error: database {settings.resolved_database_url}: {exc}", err=True)
         raise typer.Exit(1) from exc

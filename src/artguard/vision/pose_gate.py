@@ -25,7 +25,7 @@ from artguard.vision.detections import COCO_PERSON, Detections
 from artguard.vision.detectors.base import Image, PoseEstimator
 from artguard.vision.geometry import clip_box
 from artguard.vision.motion import Box, _merge
-from artguard.vision.shared_model import ModelUse, TakingTurns
+from artguard.vision.shared_model import ModelUse, TakingTurnsPool
 
 Bounds = tuple[float, float, float, float]
 
@@ -35,8 +35,7 @@ class SharedPose:
     :class:`~artguard.vision.service.SharedDetector`)."""
 
     def __init__(self, pose: PoseEstimator) -> None:
-        self._pose = pose
-        self._turns = TakingTurns()
+        self._turns = TakingTurnsPool([pose])
         self.name = pose.name
 
     @property
@@ -44,7 +43,11 @@ class SharedPose:
         return self._turns.use
 
     def estimate(self, image: Image) -> Detections:
-        return self._turns.run(self._pose.estimate, image)
+        return self._turns.run(_estimate, image)
+
+
+def _estimate(pose: PoseEstimator, image: Image) -> Detections:
+    return pose.estimate(image)
 
 
 @dataclass
