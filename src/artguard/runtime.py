@@ -31,6 +31,7 @@ from artguard.store.audit_group import GroupAudit
 from artguard.store.db import open_database
 from artguard.store.retention import RetentionPolicy
 from artguard.store.retention_schedule import RetentionScheduler
+from artguard.tasks import cancel
 from artguard.triage.incidents import IncidentManager
 from artguard.vision.rules import OccupancyCounter
 from artguard.visitors.analyser import VisitorAnalyser
@@ -126,10 +127,8 @@ class Runtime:
         if self.mqtt_ingest is not None:  # stop taking events before the bus goes away
             await self.mqtt_ingest.stop()
         await self.retention.stop()
-        if self._access_clock is not None:
-            self._access_clock.cancel()
-            await asyncio.gather(self._access_clock, return_exceptions=True)
-            self._access_clock = None
+        await cancel(self._access_clock)
+        self._access_clock = None
         await self.rules.stop()
         await self.visitors.stop()
         await self.bus.stop()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 from collections.abc import Iterable
@@ -19,6 +18,7 @@ from artguard.rules.sensors import GlassBreakRule, SensorTamperRule, SensorThres
 from artguard.rules.tailgating import TailgatingRule
 from artguard.sensors import sensor_rules
 from artguard.site import Site
+from artguard.tasks import cancel
 from artguard.vision.rules import OccupancyCounter, vision_rules
 
 log = logging.getLogger(__name__)
@@ -114,11 +114,8 @@ class RuleEngine:
         self._clock_task = asyncio.create_task(loop(), name="rule-clock")
 
     async def stop(self) -> None:
-        if self._clock_task is not None:
-            self._clock_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._clock_task
-            self._clock_task = None
+        await cancel(self._clock_task)
+        self._clock_task = None
 
     def _failed(self, rule: Rule, what: str) -> None:
         self.stats.errors[rule.name] = self.stats.errors.get(rule.name, 0) + 1

@@ -12,7 +12,6 @@ the crash comes out with the same id and triage ignores it: replaying is idempot
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import datetime, timedelta
 
@@ -21,6 +20,7 @@ from sqlalchemy import Engine
 from artguard.rules.engine import RuleEngine
 from artguard.store.checkpoints import read_checkpoint, write_checkpoint
 from artguard.store.events import load_events
+from artguard.tasks import cancel
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +69,8 @@ class CheckpointKeeper:
         self._task = asyncio.create_task(self._loop(), name="rules-checkpoint")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
         await self.save()
 
     async def save(self) -> None:

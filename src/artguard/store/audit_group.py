@@ -10,12 +10,12 @@ audit entry are durable together, with one commit).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from artguard.events import EventBase
 from artguard.store.audit import AuditEntry, AuditLog, AuditRecord
+from artguard.tasks import cancel
 
 
 @dataclass
@@ -46,9 +46,7 @@ class GroupAudit:
             return
         while not self._queue.empty():
             await asyncio.sleep(0.005)
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        await cancel(self._task)
         self._task = None
 
     async def append(self, record: AuditRecord, events: Sequence[EventBase] = ()) -> AuditEntry:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import timedelta
 from pathlib import Path
@@ -12,6 +11,7 @@ from sqlalchemy import Engine
 
 from artguard.events import utcnow
 from artguard.store.retention import PurgeReport, RetentionPolicy, purge
+from artguard.tasks import cancel
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +44,8 @@ class RetentionScheduler:
         self._task = asyncio.create_task(self._loop(), name="retention")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
 
     async def run_once(self) -> PurgeReport:
         report = await asyncio.to_thread(

@@ -8,7 +8,6 @@ off the event loop.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import datetime
 
@@ -17,6 +16,7 @@ from sqlalchemy import Engine
 from artguard.bus import Bus
 from artguard.events import Detection, EventBase, WatchFlag, utcnow
 from artguard.site import Site
+from artguard.tasks import cancel
 from artguard.visitors.store import load_model, purge_flags_before, save_flag, save_model
 from artguard.visitors.watch import VisitorWatch
 
@@ -81,11 +81,8 @@ class VisitorAnalyser:
         self._task = asyncio.create_task(self._clock(), name="visitor-clock")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
         try:
             await self.save()
         except Exception:
