@@ -278,6 +278,31 @@ class OperatorAction(EventBase):
     note: str | None = Field(default=None, max_length=2000)
 
 
+class Notification(EventBase):
+    """A message for people about an incident (``device_id``: who asked, e.g. ``triage``).
+
+    Triage (escalation, procedures) and playbooks publish these; the notifier in
+    :mod:`artguard.actions` delivers them over the site's channels (dashboard, webhook, MQTT,
+    e-mail) and records each delivery. ``audience`` says who it is for; ``recipients`` names
+    the people chosen (e.g. the guard nearest the room) when known.
+    """
+
+    kind: Literal["notification"] = "notification"
+    audience: str = Field(
+        max_length=128,
+        description="dashboard, guard, supervisor, role:<id>, person:<id> or channel:<name>",
+    )
+    recipients: list[str] = Field(default_factory=list, description="Person ids chosen.")
+    subject: str = Field(max_length=200)
+    body: str = Field(max_length=4000)
+    severity: Severity = Severity.medium
+    incident_id: str | None = None
+    reason: str = Field(default="", max_length=500, description="Why this was sent.")
+    channels: list[str] = Field(
+        default_factory=list, description="Named channels to use; empty: the audience's default."
+    )
+
+
 Event = Annotated[
     AccessAttempt
     | AccessDecision
@@ -289,7 +314,8 @@ Event = Annotated[
     | Alert
     | IncidentChanged
     | OperatorAction
-    | WatchFlag,
+    | WatchFlag
+    | Notification,
     Field(discriminator="kind"),
 ]
 
@@ -307,6 +333,7 @@ EVENT_TYPES: dict[str, type[EventBase]] = {
         IncidentChanged,
         OperatorAction,
         WatchFlag,
+        Notification,
     )
 }
 
