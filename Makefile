@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8080
 
-.PHONY: demo test lint install install-test clean
+.PHONY: demo test lint install install-test chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,24 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
+# The browser tests (tests/browser) drive Debian's Chromium with Playwright; Playwright's own
+# browser download is never used. Nothing to do when it is there already.
+CHROMIUM ?= /usr/bin/chromium
+
+chromium: $(CHROMIUM)
+
+$(CHROMIUM):
+	@if ! command -v apt-get >/dev/null; then \
+		echo "no apt-get: install Chromium at $(CHROMIUM) yourself (browser tests skip, or fail in CI)"; \
+		exit 0; \
+	fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=; elif command -v sudo >/dev/null; then sudo=sudo; else \
+		echo "not root and no sudo: run 'apt-get install chromium' as root (browser tests skip, or fail in CI)"; \
+		exit 0; \
+	fi; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	$$sudo apt-get install -y -q chromium || { $$sudo apt-get update -q && $$sudo apt-get install -y -q chromium; }
+
 demo: install
 	$(BIN)/artguard demo --port $(PORT)
 
@@ -31,7 +49,7 @@ lint: install-test
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
 
-test: install-test lint
+test: install-test chromium lint
 	$(BIN)/python -m pytest -q -ra $(PYTEST_ARGS)
 
 clean:

@@ -154,7 +154,7 @@ def bench_http(site: Site, rate: float, seconds: float, kind: str) -> None:
             stderr=subprocess.DEVNULL,
         )
         try:
-            asyncio.run(_load(site, port, token, rate, seconds, kind))
+            asyncio.run(_load(site, port, token, rate, seconds, kind, server.pid))
         finally:
             server.terminate()
             server.wait(10)
@@ -203,7 +203,18 @@ async def _wait_healthy(port: int) -> None:
     raise RuntimeError("artguard did not become healthy")
 
 
-async def _load(site: Site, port: int, token: str, rate: float, seconds: float, kind: str) -> None:
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (Linux ``/proc``; None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _load(
+    site: Site, port: int, token: str, rate: float, seconds: float, kind: str, pid: int
+) -> None:
     await _wait_healthy(port)
     count = int(rate * seconds)
     requests = workload(site, count, seed=13, kind=kind)
@@ -240,12 +251,18 @@ async def _load(site: Site, port: int, token: str, rate: float, seconds: float, 
         samples.append((time.perf_counter() - due) * 1000)
 
     start = time.perf_counter() + 0.2
+    cpu_before = _cpu_seconds(pid)
     await asyncio.gather(*(send(i, r, start + i / rate) for i, r in enumerate(requests)))
     elapsed = time.perf_counter() - start
+    cpu_after = _cpu_seconds(pid)
     print(
         f"HTTP at {rate:.0f}/s for {seconds:.0f} s: {percentiles(samples)}  "
         f"achieved {len(samples) / elapsed:.0f}/s; errors {dict(errors) or 0}"
     )
+    if cpu_before is not None and cpu_after is not None:
+        # CPU per decision hardly depends on what else runs on the machine, unlike latency
+        per = (cpu_after - cpu_before) / max(len(samples), 1) * 1000
+        print(f"  server CPU {per:.2f} ms per decision (all threads)")
     print(f"  outcomes: {dict(outcomes)}")
 
 

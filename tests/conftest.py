@@ -75,3 +75,30 @@ def reading(sensor: str, value: float, when: str, **extra: object) -> dict:
         "site_time": when,
         **extra,
     }
+
+
+TEST_PASSWORD = "correct horse battery staple"
+"""The password of users made by :func:`signed_in`."""
+
+
+def signed_in(client: object, role: str = "admin", username: str | None = None) -> None:
+    """Sign ``client`` (a started ``TestClient`` on ``create_app``) in as a user of ``role``.
+
+    Creates the user (``test-<role>`` unless named) in the app's database if missing, signs in
+    through ``POST /api/auth/login``, keeps the session cookie on the client and sets its
+    ``X-CSRF-Token`` header, so later calls (GET, POST, WebSocket) act as that user. Roles:
+    operator, supervisor, admin (every permission), auditor, curator (docs/security.md).
+    """
+    auth = client.app.state.auth  # type: ignore[attr-defined]
+    name = username or f"test-{role}"
+    if auth.users.get(name) is None:
+        auth.users.create(name, TEST_PASSWORD, role)
+    response = client.post(  # type: ignore[attr-defined]
+        "/api/auth/login", json={"username": name, "password": TEST_PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    cookie = auth.policy.cookie_name
+    client.cookies.clear()  # type: ignore[attr-defined]
+    # Set again without the Secure flag, so httpx sends it to http://testserver too.
+    client.cookies.set(cookie, response.cookies[cookie])  # type: ignore[attr-defined]
+    client.headers["X-CSRF-Token"] = response.json()["csrf_token"]  # type: ignore[attr-defined]

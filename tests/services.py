@@ -6,8 +6,10 @@ Elsewhere a missing service skips the test with the reason; in CI
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +18,8 @@ POSTGRES_URL = os.environ.get(
 )
 MQTT_HOST = os.environ.get("ARTGUARD_TEST_MQTT_HOST", "127.0.0.1")
 MQTT_PORT = int(os.environ.get("ARTGUARD_TEST_MQTT_PORT", "1883"))
+CHROMIUM = Path(os.environ.get("ARTGUARD_TEST_CHROMIUM", "/usr/bin/chromium"))
+"""Debian's Chromium, driven by Playwright in tests/browser (``make chromium`` installs it)."""
 
 
 def services_required() -> bool:
@@ -30,8 +34,8 @@ def _reachable(host: str, port: int) -> bool:
         return False
 
 
-def _missing(what: str) -> None:
-    message = f"{what} is not reachable"
+def _missing(what: str, problem: str = "is not reachable") -> None:
+    message = f"{what} {problem}"
     if services_required():
         pytest.fail(f"{message} and ARTGUARD_REQUIRE_SERVICES=1")
     pytest.skip(f"{message}; set it up or run in CI")
@@ -49,3 +53,13 @@ def require_mqtt() -> tuple[str, int]:
     if not _reachable(MQTT_HOST, MQTT_PORT):
         _missing(f"MQTT broker at {MQTT_HOST}:{MQTT_PORT}")
     return MQTT_HOST, MQTT_PORT
+
+
+def require_chromium() -> Path:
+    """Chromium's path for the browser tests, or skip/fail when it or the ``playwright``
+    package (the ``test`` extra) is missing. Playwright's own browser downloads are never used."""
+    if importlib.util.find_spec("playwright") is None:
+        _missing("the playwright package (pip install -e '.[test]')", "is not installed")
+    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
+        _missing(f"Chromium at {CHROMIUM} (make chromium)", "is not installed")
+    return CHROMIUM

@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 from artguard.access.face import face_challenges_from
 from artguard.access.service import AccessService
 from artguard.actions.speaker import DeterrentSpeaker, speaker_transport
+from artguard.actions.wiring import build_actions
 from artguard.bus import Bus, create_bus
 from artguard.config import Settings
 from artguard.evidence import EvidenceRecorder, EvidenceStore
@@ -23,6 +24,7 @@ from artguard.ingest.mqtt import MqttIngestListener
 from artguard.ingest.service import IngestService
 from artguard.ingest.tokens import DeviceTokens
 from artguard.ingest.writer import EventWriter
+from artguard.privacy.template_retention import TemplateRetention, template_store_from
 from artguard.rules.engine import RuleEngine, default_rules
 from artguard.rules.recovery import CheckpointKeeper, replay_unanalysed
 from artguard.site import Site
@@ -32,7 +34,10 @@ from artguard.store.db import open_database
 from artguard.store.retention import RetentionPolicy
 from artguard.store.retention_schedule import RetentionScheduler
 from artguard.tasks import cancel
+from artguard.triage.escalator import Escalator
+from artguard.triage.guards import GuardLocator
 from artguard.triage.incidents import IncidentManager
+from artguard.triage.procedures import ProcedureService
 from artguard.vision.rules import OccupancyCounter
 from artguard.visitors.analyser import VisitorAnalyser
 
@@ -75,6 +80,7 @@ class Runtime:
         self.evidence_store = EvidenceStore(settings.snapshots_dir, settings.originals_dir)
         self.evidence = self._evidence_recorder()
         self.incidents = IncidentManager(self.engine, self.bus, self.audit, site=site)
+        self.procedures = ProcedureService(self.engine, self.bus, self.audit, site)
         self.group_audit = GroupAudit(self.audit)
         self.access = AccessService(
             site,
@@ -82,16 +88,42 @@ class Runtime:
             audit=self.group_audit,
             faces=face_challenges_from(settings.environ, settings.data_dir, self.audit),
         )
+        self.guards = GuardLocator(site, self.engine)
+        self.escalator = Escalator(
+            self.engine,
+            self.bus,
+            self.audit,
+            site,
+            self.guards,
+            set_threat_level=self.access.set_threat_level,
+        )
         self.checkpoints = CheckpointKeeper(self.engine, self.rules)
+        # Face templates (None without a template key): erased by retention and on request.
+        self.templates = template_store_from(settings.environ, settings.data_dir, self.audit)
         self.retention = RetentionScheduler(
             self.engine,
             RetentionPolicy.from_settings(site.retention),
             settings.snapshots_dir,
             originals_dir=settings.originals_dir,
+            templates=TemplateRetention(self.templates, site) if self.templates else None,
         )
         self.rules.attach()
         self.incidents.attach()
+        self.procedures.attach()
         self.access.attach()
+        self.guards.attach(self.bus)
+        self.escalator.attach()
+        self._escalation_clock: asyncio.Task[None] | None = None
+        self.actions = build_actions(
+            settings,
+            site,
+            self.bus,
+            self.engine,
+            self.audit,
+            evidence=self.evidence,
+            set_threat_level=self.access.set_threat_level,
+            threat_level=lambda: self.access.pdp.state.threat_level,
+        )
         self.visitors = VisitorAnalyser(site, self.engine, self.bus)
         self.visitors.attach()
         self._access_clock: asyncio.Task[None] | None = None
@@ -104,6 +136,8 @@ class Runtime:
         await self.group_audit.start()
         await self.access.restore(self.engine)
         await asyncio.to_thread(self.visitors.restore)
+        await asyncio.to_thread(self.guards.restore)
+        await self.procedures.sync_active()
         await self.bus.start()
         self.recovered_events = await replay_unanalysed(self.engine, self.rules)
         self.checkpoints.start()
@@ -111,6 +145,9 @@ class Runtime:
             self.rules.run_clock()
             self.retention.start()
             self._access_clock = asyncio.create_task(self._tick_access(), name="access-clock")
+            self._escalation_clock = asyncio.create_task(
+                self.escalator.run_clock(), name="escalation-clock"
+            )
             self.visitors.start()
         if self.mqtt_ingest is not None:
             await self.mqtt_ingest.start()
@@ -129,9 +166,13 @@ class Runtime:
         await self.retention.stop()
         await cancel(self._access_clock)
         self._access_clock = None
+        await cancel(self._escalation_clock)
+        self._escalation_clock = None
         await self.rules.stop()
         await self.visitors.stop()
+        await self.actions.drain()  # playbook runs still publish
         await self.bus.stop()
+        await self.actions.stop()
         if self.evidence is not None:  # after the bus: the last alerts are recorded too
             await self.evidence.stop()
         await self.checkpoints.stop()

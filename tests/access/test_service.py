@@ -17,6 +17,7 @@ from artguard.config import Settings
 from artguard.events import AccessDecision, Alert, EventBase, IncidentChanged, Severity
 from artguard.runtime import Runtime
 from artguard.store.tables import events
+from tests.conftest import signed_in
 
 from .helpers import SITE_PATH, TUESDAY_10, access_site
 
@@ -64,6 +65,7 @@ def test_decide_over_http_is_recorded_and_audited(client: TestClient) -> None:
         "/api/access/decide", json=_body("card-guard", "r-front", 5), headers=_auth(client)
     )
     assert again.json()["outcome"] == "deny"  # hard anti-passback remembered
+    signed_in(client, "operator")
     health = client.get("/api/health").json()["access"]
     assert (health["decisions"], health["grants"], health["denials"]) == (2, 1, 1)
     assert health["threat_level"] == "normal"
@@ -109,6 +111,11 @@ def test_decide_needs_a_token_for_that_reader_and_names_bad_fields(client: TestC
 
 
 def test_threat_level_is_set_audited_and_tightens_decisions(client: TestClient) -> None:
+    signed_in(client, "operator")
+    assert client.get("/api/access/threat-level").status_code == 200
+    refused = client.put("/api/access/threat-level", json={"level": "lockdown", "reason": "x"})
+    assert refused.status_code == 403  # operators see the threat level, supervisors set it
+    signed_in(client, "supervisor", username="control-room")
     assert client.get("/api/access/threat-level").json()["level"] == "normal"
     bad = client.put("/api/access/threat-level", json={"level": "panic", "reason": "x"})
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "level"]

@@ -11,7 +11,7 @@ from artguard.api.app import create_app
 from artguard.config import Settings
 from artguard.runtime import Runtime
 from artguard.site import Site
-from tests.conftest import NIGHT, SMALL_SITE, at, door, reading
+from tests.conftest import NIGHT, SMALL_SITE, at, door, reading, signed_in
 
 
 @pytest.fixture
@@ -27,6 +27,7 @@ def auth(client: TestClient) -> dict[str, str]:
 
 
 def test_health_reports_site_database_and_security_headers(client: TestClient) -> None:
+    signed_in(client, "supervisor")
     response = client.get("/api/health")
     assert response.status_code == 200
     body = response.json()
@@ -86,10 +87,12 @@ def test_malformed_payloads_get_422_naming_the_problem_and_service_keeps_going(
     body = partial.json()
     assert body["accepted"] == ["kept"]
     assert body["detail"][0]["loc"] == ["body", 1, "value"]
+    signed_in(client, "admin")
     assert client.get("/api/health").json()["ingest"]["rejected"] == 2
 
 
 def test_forced_door_becomes_an_incident_an_operator_can_work(client: TestClient) -> None:
+    signed_in(client, "operator", username="sam")
     with client.websocket_connect("/api/stream?kinds=alert,incident") as ws:
         assert ws.receive_json()["kind"] == "hello"
         sent = client.post(
@@ -118,6 +121,8 @@ def test_forced_door_becomes_an_incident_an_operator_can_work(client: TestClient
     )
     assert fa.json()["status"] == "false_alarm"
     assert client.get("/api/incidents/nope").status_code == 404
+    assert client.get("/api/kpis").status_code == 403  # KPIs are for supervisors
+    signed_in(client, "supervisor")
     kpis = client.get("/api/kpis").json()
     assert kpis["false_alarm_rate"] == 1.0
     alerts = client.get("/api/alerts", params={"rule": "door_forced"}).json()

@@ -22,7 +22,7 @@ from artguard.triage import repository as repo
 from artguard.vision.detectors import create_detector
 from artguard.vision.pipeline import CameraPipeline, FrameResult
 from artguard.vision.sources import open_source
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, TEST_PASSWORD
 from tests.vision.test_footage_to_incidents import VTEST
 
 pytestmark = pytest.mark.slow
@@ -72,8 +72,14 @@ async def test_a_zone_alert_on_real_footage_has_its_frame_as_evidence(
         with runtime.engine.connect() as conn:
             alerts = repo.list_alert_rows(conn, rule="restricted_zone", limit=50)
         assert alerts, "no restricted-zone alert from the footage"
-        transport = httpx.ASGITransport(app=create_app(runtime))
+        app = create_app(runtime)
+        transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://artguard") as client:
+            app.state.auth.users.create("viewer", TEST_PASSWORD, "operator")
+            login = {"username": "viewer", "password": TEST_PASSWORD}
+            session = (await client.post("/api/auth/login", json=login)).cookies
+            cookie = app.state.auth.policy.cookie_name
+            client.cookies.set(cookie, session[cookie])  # the Secure cookie, over http here
             metas = [(await client.get(f"/api/alerts/{a.id}/evidence")).json() for a in alerts]
             repeat_shot = None
             if any(m["repeats"] for m in metas):

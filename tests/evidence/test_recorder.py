@@ -26,7 +26,7 @@ from artguard.runtime import Runtime
 from artguard.site import Site, load_site
 from artguard.triage import repository as repo
 from artguard.vision.service import start_cameras, stop_cameras
-from tests.conftest import NIGHT, SMALL_SITE, at, door
+from tests.conftest import NIGHT, SMALL_SITE, at, door, signed_in
 from tests.vision.test_pipeline import BlobDetector, walker_frame
 
 ZONE = """    zones:
@@ -229,6 +229,7 @@ def test_the_api_serves_evidence_and_audits_original_views(
         await asyncio.Event().wait()
 
     with TestClient(create_app(runtime, background=[camera])) as client:
+        signed_in(client, "operator", username="alice")
         for _ in range(400):
             health = client.get("/api/health").json()
             if health["evidence"]["snapshots"] >= 1:
@@ -248,10 +249,12 @@ def test_the_api_serves_evidence_and_audits_original_views(
         assert client.get(f"/api/alerts/{alert_id}/evidence/clip.avi").status_code == 404
         missing = client.get("/api/alerts/nope/evidence")
         assert missing.status_code == 404 and "no evidence" in missing.json()["detail"]
-        # The original needs a named viewer, and the view is audited.
-        assert client.get(meta["original_url"]).status_code == 422
-        viewed = client.get(meta["original_url"], params={"actor": "ops:alice", "reason": "ir"})
+        # Operators see blurred evidence only; the original is for supervisors, and audited
+        # with the signed-in viewer (an ``actor`` parameter is ignored).
+        assert client.get(meta["original_url"]).status_code == 403
+        signed_in(client, "supervisor", username="ops.alice")
+        viewed = client.get(meta["original_url"], params={"actor": "someone", "reason": "ir"})
         assert viewed.status_code == 200 and viewed.content[:2] == b"\xff\xd8"
         entries = [e for e in runtime.audit.entries(action="evidence.original_viewed")]
-    assert [(e.actor, e.subject) for e in entries] == [("ops:alice", alert_id)]
+    assert [(e.actor, e.subject) for e in entries] == [("ops.alice", alert_id)]
     assert json.loads(json.dumps(entries[0].details))["reason"] == "ir"

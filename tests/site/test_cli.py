@@ -18,7 +18,7 @@ def test_check_valid_site_prints_a_summary_and_exits_0() -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == (
         f"{DEMO_SITE}: OK, site 'demo-museum': 9 rooms, 13 artworks, 7 cameras, 9 doors, "
-        "36 sensors, 12 people"
+        "37 sensors, 12 people"
     )
 
 

@@ -43,6 +43,7 @@ def test_demo_site_is_a_plausible_small_museum(site: Site) -> None:
         "glass_break",
         "temperature",
         "humidity",
+        "passage_counter",
     }
     assert {p.schedule for p in site.people if p.role == "guard"} == {
         "shift-early",
@@ -107,7 +108,7 @@ def test_devices_map_to_doors_and_rooms(site: Site) -> None:
     # an exterior door's devices belong to the room inside, never to "outside"
     assert site.door("d-main-entrance").from_room == OUTSIDE
     assert site.device_room("r-main-entrance") == "entrance-hall"
-    expected = 9 + 9 + 9 + 7 + 36  # doors, readers, locks, cameras, sensors
+    expected = 9 + 9 + 9 + 7 + 37  # doors, readers, locks, cameras, sensors
     assert len(site.device_ids()) == expected
     assert {"r-vault-in", "lock-vault", "d-vault", "cam-vault", "dc-vault"} <= site.device_ids()
 

@@ -15,6 +15,7 @@ from artguard.api.app import create_app
 from artguard.config import Settings
 from artguard.events import event_to_json
 from artguard.runtime import Runtime
+from tests.conftest import signed_in
 from tests.visitors.helpers import EXIT_BOX, VISITORS_SITE, events, stay, visitors_site
 
 
@@ -24,6 +25,7 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
     runtime = Runtime(settings, visitors_site(), site_path=VISITORS_SITE, live_clock=False)
     with TestClient(create_app(runtime)) as test_client:
         test_client.token = runtime.tokens.create("cams", ["*"])[1]  # type: ignore[attr-defined]
+        signed_in(test_client, "operator")  # guards watch visitors
         yield test_client
 
 

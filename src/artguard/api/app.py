@@ -12,14 +12,26 @@ from fastapi.responses import HTMLResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from artguard import __version__
+from artguard.api.guard import Authorize
 from artguard.api.live import LiveHub, live_router
 from artguard.api.routes_access import ReaderFastPath, access_router
+from artguard.api.routes_actions import actions_router
+from artguard.api.routes_auth import auth_router
 from artguard.api.routes_events import events_router
 from artguard.api.routes_evidence import evidence_router
+from artguard.api.routes_feedback import feedback_router
 from artguard.api.routes_health import health_router
 from artguard.api.routes_incidents import incidents_router
+from artguard.api.routes_privacy import audit_view_router, privacy_router
+from artguard.api.routes_procedures import procedures_router
+from artguard.api.routes_reports import reports_router
+from artguard.api.routes_response import response_router
+from artguard.api.routes_site import site_router
+from artguard.api.routes_tokens import tokens_router
+from artguard.api.routes_users import users_router
 from artguard.api.routes_vision import vision_router
 from artguard.api.routes_visitors import visitors_router
+from artguard.auth import AuthPolicy, AuthService
 from artguard.runtime import Runtime
 
 SECURITY_HEADERS = {
@@ -87,15 +99,34 @@ def create_app(runtime: Runtime, background: list[BackgroundTask] | None = None)
     hub = LiveHub(runtime.bus)
     app.state.runtime = runtime
     app.state.hub = hub
+    auth = AuthService(
+        runtime.engine, runtime.audit, AuthPolicy.from_environ(runtime.settings.environ)
+    )
+    app.state.auth = auth
+    app.include_router(auth_router(auth))
+    app.include_router(users_router(auth))
+    app.include_router(tokens_router(runtime.tokens, runtime.audit, runtime.site))
+    app.include_router(audit_view_router(runtime.engine, runtime.audit))
     app.include_router(health_router(runtime, hub))
     app.include_router(events_router(runtime.ingest))
     app.include_router(incidents_router(runtime.engine, runtime.incidents))
+    app.include_router(reports_router(runtime.engine, runtime.site, runtime.settings.environ))
+    app.include_router(procedures_router(runtime.procedures))
+    app.include_router(actions_router(runtime.actions, runtime.engine))
+    app.include_router(response_router(runtime.guards, runtime.audit))
+    app.include_router(feedback_router(runtime.incidents.feedback))
     app.include_router(vision_router(runtime.engine, runtime.occupancy))
     app.include_router(visitors_router(runtime.visitors))
     app.include_router(live_router(hub))
     app.include_router(access_router(runtime.access, runtime.tokens))
     app.include_router(evidence_router(runtime.evidence_store, runtime.audit, runtime.engine))
+    app.include_router(
+        privacy_router(runtime.engine, runtime.site, runtime.audit, runtime.templates)
+    )
+    app.include_router(site_router(runtime.engine, runtime.site, runtime.site_path))
 
+    # Every route is authorised (api/authz.py); the reader fast path answers before it.
+    app.add_middleware(Authorize, auth=auth, routes=app.router.routes)
     app.add_middleware(ReaderFastPath, access=runtime.access, tokens=runtime.tokens)
     app.add_middleware(SecurityHeaders)  # added last: outermost, so it covers the fast path
 

@@ -12,10 +12,11 @@ import json
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from artguard.api.guard import principal_of
 from artguard.bus import Bus
 from artguard.events import EventBase, event_to_json
 
-DEFAULT_KINDS = frozenset({"alert", "incident", "operator_action"})
+DEFAULT_KINDS = frozenset({"alert", "incident", "operator_action", "notification"})
 STREAMABLE_KINDS = frozenset(
     {
         "alert",
@@ -28,9 +29,24 @@ STREAMABLE_KINDS = frozenset(
         "artwork_view",
         "detection",
         "watch",
+        "notification",
     }
 )
 CLIENT_QUEUE = 1000
+KIND_PERMISSIONS = {
+    "alert": "incidents.read",
+    "incident": "incidents.read",
+    "operator_action": "incidents.read",
+    "access_attempt": "access.read",
+    "door_state": "access.read",
+    "sensor_reading": "site.read",
+    "camera_health": "site.read",
+    "artwork_view": "analytics.read",
+    "detection": "analytics.read",
+    "watch": "visitors.read",
+    "notification": "incidents.read",
+}
+"""What the signed-in user needs to receive each kind (the route itself needs incidents.read)."""
 
 
 class LiveHub:
@@ -91,6 +107,15 @@ def live_router(hub: LiveHub) -> APIRouter:
         unknown = wanted - STREAMABLE_KINDS
         if unknown:
             await websocket.close(code=1008, reason=f"unknown kinds: {', '.join(sorted(unknown))}")
+            return
+        principal = principal_of(websocket)
+        barred = sorted(
+            k
+            for k in wanted
+            if principal is None or not principal.can(KIND_PERMISSIONS.get(k, "-"))
+        )
+        if barred:
+            await websocket.close(code=1008, reason=f"not permitted: {', '.join(barred)}")
             return
         await hub.serve(websocket, wanted)
 

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from artguard.access.request import AccessRequest, RequestError
 from artguard.access.service import AccessService
+from artguard.api.guard import actor_of
 from artguard.api.routes_events import bearer_token
 from artguard.events import utcnow
 from artguard.ingest.tokens import DeviceTokens
@@ -83,7 +84,9 @@ class ThreatBody(BaseModel):
 
     level: str
     reason: str = Field(min_length=1, max_length=2000)
-    actor: str = Field(default="api", min_length=1, max_length=128)
+    actor: str | None = Field(
+        default=None, max_length=128, description="Ignored: the signed-in user is the actor."
+    )
 
 
 def _answer(status: int, loc: list[Any], message: str) -> tuple[int, Any, dict[str, str]]:
@@ -292,7 +295,7 @@ def access_router(access: AccessService, tokens: DeviceTokens) -> APIRouter:
                 ["body", "level"],
                 f"unknown threat level {body.level!r}; expected one of {', '.join(THREAT_LEVELS)}",
             )
-        await access.set_threat_level(body.level, actor=body.actor, reason=body.reason)
+        await access.set_threat_level(body.level, actor=actor_of(request), reason=body.reason)
         return JSONResponse({"level": body.level, "reason": body.reason})
 
     @router.get("/api/access/presence", summary="Where each person was last let in")

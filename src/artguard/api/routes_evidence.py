@@ -3,8 +3,8 @@
 
 The snapshot and clip have faces blurred (unless the site turned blurring off). The unblurred
 original exists only when the site keeps originals, and every fetch of it is written to the
-audit log (``evidence.original_viewed``) with who asked (the ``actor`` query parameter, which
-is required for it) and why (``reason``, optional).
+audit log (``evidence.original_viewed``) with who asked (the signed-in user; an ``actor``
+query parameter is accepted for old clients and ignored) and why (``reason``, optional).
 
 Triage folds a repeat of the same cause into the first alert (its ``repeat_count``); each
 repeat was a separate alert on the bus with its own snapshot. The metadata of the stored alert
@@ -18,10 +18,11 @@ import asyncio
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse
 from sqlalchemy import Engine
 
+from artguard.api.guard import actor_of
 from artguard.evidence.store import EvidenceNotFound, EvidenceStore, StoredEvidence
 from artguard.store.audit import AuditLog
 from artguard.triage import repository as repo
@@ -127,7 +128,10 @@ def evidence_router(store: EvidenceStore, audit: AuditLog, engine: Engine) -> AP
     )
     async def original(
         alert_id: str,
-        actor: Annotated[str, Query(min_length=1, max_length=128, description="Who asks.")],
+        request: Request,
+        actor: Annotated[
+            str | None, Query(max_length=128, description="Ignored: the signed-in user asks.")
+        ] = None,
         reason: Annotated[str | None, Query(max_length=500, description="Why.")] = None,
     ) -> FileResponse:
         found = await find(alert_id)
@@ -138,7 +142,7 @@ def evidence_router(store: EvidenceStore, audit: AuditLog, engine: Engine) -> AP
                 "originals, or retention.originals has purged it)",
             )
         details = {"camera_id": found.sidecar.get("camera_id"), "reason": reason}
-        await asyncio.to_thread(audit.append, actor, ORIGINAL_VIEWED, alert_id, details)
+        await asyncio.to_thread(audit.append, actor_of(request), ORIGINAL_VIEWED, alert_id, details)
         return FileResponse(found.original, media_type="image/jpeg")
 
     return router

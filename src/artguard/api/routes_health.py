@@ -1,4 +1,8 @@
-"""``GET /api/health``: is artguard up, and what has it been doing."""
+"""``GET /api/health``: is artguard up, and what has it been doing.
+
+Public, so uptime monitors and container health checks need no account; without a session
+holding ``site.read`` it says only whether artguard and its database are up, and the details
+(site, bus, counters) go to signed-in users."""
 
 from __future__ import annotations
 
@@ -7,11 +11,12 @@ import time
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from artguard import __version__
+from artguard.api.guard import principal_of
 from artguard.api.live import LiveHub
 from artguard.runtime import Runtime
 
@@ -29,8 +34,13 @@ def health_router(runtime: Runtime, hub: LiveHub) -> APIRouter:
             return False
 
     @router.get("/api/health", summary="Liveness, dependencies and counters")
-    async def health() -> JSONResponse:
+    async def health(request: Request) -> JSONResponse:
         db_ok = await asyncio.to_thread(database_ok)
+        status = 200 if db_ok else 503
+        principal = principal_of(request)
+        if principal is None or not principal.can("site.read"):
+            brief = {"status": "ok" if db_ok else "degraded", "database": {"ok": db_ok}}
+            return JSONResponse(status_code=status, content=brief)
         bus = runtime.bus.stats()
         body: dict[str, Any] = {
             "status": "ok" if db_ok else "degraded",
@@ -56,6 +66,6 @@ def health_router(runtime: Runtime, hub: LiveHub) -> APIRouter:
                 else None
             ),
         }
-        return JSONResponse(status_code=200 if db_ok else 503, content=body)
+        return JSONResponse(status_code=status, content=body)
 
     return router

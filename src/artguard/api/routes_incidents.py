@@ -6,10 +6,11 @@ import asyncio
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
+from artguard.api.guard import actor_of
 from artguard.api.serialize import alert_dict, incident_dict
 from artguard.triage import repository as repo
 from artguard.triage.incidents import IncidentManager, IncidentNotFound, TransitionError
@@ -19,7 +20,11 @@ Status = Literal["open", "acknowledged", "resolved", "false_alarm"]
 
 
 class OperatorRequest(BaseModel):
-    actor: str = Field(min_length=1, max_length=128, description="Who is acting.")
+    actor: str | None = Field(
+        default=None,
+        max_length=128,
+        description="Ignored (kept for old clients): the signed-in user is the actor.",
+    )
     note: str | None = Field(default=None, max_length=2000)
 
 
@@ -54,9 +59,11 @@ def incidents_router(engine: Engine, incidents: IncidentManager) -> APIRouter:
         alerts = await read(repo.list_alert_rows, incident_id=incident_id, limit=1000)
         return {**incident_dict(row), "alerts": [alert_dict(a) for a in alerts]}
 
-    async def act(incident_id: str, action: str, body: OperatorRequest) -> dict[str, Any]:
+    async def act(
+        incident_id: str, action: str, body: OperatorRequest, request: Request
+    ) -> dict[str, Any]:
         try:
-            row = await incidents.transition(incident_id, action, body.actor, body.note)
+            row = await incidents.transition(incident_id, action, actor_of(request), body.note)
         except IncidentNotFound as exc:
             raise HTTPException(404, str(exc)) from exc
         except TransitionError as exc:
@@ -64,16 +71,20 @@ def incidents_router(engine: Engine, incidents: IncidentManager) -> APIRouter:
         return incident_dict(row)
 
     @router.post("/api/incidents/{incident_id}/acknowledge")
-    async def acknowledge(incident_id: str, body: OperatorRequest) -> dict[str, Any]:
-        return await act(incident_id, "acknowledge", body)
+    async def acknowledge(
+        incident_id: str, body: OperatorRequest, request: Request
+    ) -> dict[str, Any]:
+        return await act(incident_id, "acknowledge", body, request)
 
     @router.post("/api/incidents/{incident_id}/resolve")
-    async def resolve(incident_id: str, body: OperatorRequest) -> dict[str, Any]:
-        return await act(incident_id, "resolve", body)
+    async def resolve(incident_id: str, body: OperatorRequest, request: Request) -> dict[str, Any]:
+        return await act(incident_id, "resolve", body, request)
 
     @router.post("/api/incidents/{incident_id}/false-alarm")
-    async def false_alarm(incident_id: str, body: FalseAlarmRequest) -> dict[str, Any]:
-        return await act(incident_id, "false_alarm", body)
+    async def false_alarm(
+        incident_id: str, body: FalseAlarmRequest, request: Request
+    ) -> dict[str, Any]:
+        return await act(incident_id, "false_alarm", body, request)
 
     @router.get("/api/alerts", summary="Alerts, newest first", tags=["alerts"])
     async def list_alerts(

@@ -32,6 +32,12 @@ def incident_dict(row: Any) -> dict[str, Any]:
         "risk": risk_band(row.score),
         "pattern_reasons": row.pattern_reasons or [],
         "contributions": row.contributions or [],
+        "tier": row.tier,
+        "ack_due": _iso(row.ack_due),
+        "resolve_due": _iso(row.resolve_due),
+        "resolve_overdue_time": _iso(row.resolve_overdue_time),
+        "escalations": row.escalations or [],
+        "assigned_to": row.assigned_to or [],
         **durations(row),
     }
 

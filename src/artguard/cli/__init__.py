@@ -8,9 +8,13 @@ from artguard.cli import access as access_commands
 from artguard.cli import audit as audit_commands
 from artguard.cli import face as face_commands
 from artguard.cli import kpi as kpi_commands
+from artguard.cli import privacy as privacy_commands
+from artguard.cli import report as report_commands
 from artguard.cli import sensors as sensors_commands
 from artguard.cli import service as service_commands
 from artguard.cli import site as site_commands
+from artguard.cli import triage as triage_commands
+from artguard.cli import users as users_commands
 from artguard.cli import vision as vision_commands
 from artguard.cli import visitors as visitors_commands
 
@@ -32,6 +36,10 @@ for module in (
     visitors_commands,
     sensors_commands,
     kpi_commands,
+    report_commands,
+    users_commands,
+    triage_commands,
+    privacy_commands,
 ):
     module.register(app)
 

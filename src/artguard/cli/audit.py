@@ -140,16 +140,27 @@ def purge_command(
     snapshots: Annotated[str | None, _limit("snapshots")] = None,
     audit: Annotated[str | None, _limit("audit")] = None,
     originals: Annotated[str | None, _limit("originals")] = None,
+    access: Annotated[str | None, _limit("access")] = None,
+    watch_flags: Annotated[str | None, _limit("watch-flags")] = None,
+    biometric_templates: Annotated[str | None, _limit("biometric-templates")] = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Delete data older than the retention limits; the purge is recorded in the audit log."""
+    """Delete data older than the retention limits; the purge is recorded in the audit log.
+
+    Face templates are checked too when --site is given and a template key is configured.
+    """
     policy = RetentionPolicy()
-    if site is not None:
-        policy = RetentionPolicy.from_settings(site_from(site).retention)
+    loaded = site_from(site) if site is not None else None
+    if loaded is not None:
+        policy = RetentionPolicy.from_settings(loaded.retention)
     given = {"events": events, "alerts": alerts, "incidents": incidents}
     given |= {"snapshots": snapshots, "audit": audit, "originals": originals}
-    overrides = {kind: _parse_limit(kind, text) for kind, text in given.items() if text}
+    given |= {"access": access, "watch_flags": watch_flags}
+    given |= {"biometric_templates": biometric_templates}
+    overrides = {
+        kind: _parse_limit(kind.replace("_", "-"), text) for kind, text in given.items() if text
+    }
     policy = replace(policy, **overrides)
     if all(limit is None for limit in asdict(policy).values()):
         typer.echo("nothing to purge: every kind is kept forever (give --site or --events 90d…)")
@@ -157,8 +168,14 @@ def purge_command(
     settings = settings_from(data_dir, database_url)
     engine = open_database(settings)
     try:
+        templates = _template_purger(settings, engine, loaded)
         report = purge(
-            engine, policy, utcnow(), settings.snapshots_dir, originals_dir=settings.originals_dir
+            engine,
+            policy,
+            utcnow(),
+            settings.snapshots_dir,
+            originals_dir=settings.originals_dir,
+            templates=templates,
         )
     finally:
         engine.dispose()
@@ -166,6 +183,21 @@ def purge_command(
         limit = getattr(policy, kind)
         kept = "kept forever" if limit is None else f"older than {_days(limit)}"
         typer.echo(f"{kind:<10} {count:>8} deleted  ({kept})")
+
+
+def _template_purger(settings: Any, engine: Engine, site: Any) -> Any:
+    """The face-template purge, when the site is known and a template key is configured."""
+    from artguard.biometrics.keys import BiometricKeyError
+    from artguard.privacy.template_retention import TemplateRetention, template_store_from
+
+    if site is None:
+        return None
+    try:
+        store = template_store_from(settings.environ, settings.data_dir, AuditLog(engine))
+    except BiometricKeyError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from exc
+    return TemplateRetention(store, site) if store is not None else None
 
 
 def _days(limit: timedelta) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 from importlib.resources import as_file, files
 from pathlib import Path
@@ -103,6 +104,10 @@ def run(
 
     runtime = Runtime(settings, loaded, site_path=site)
     typer.echo(f"artguard: site {loaded.id!r}, dashboard at http://{host}:{port}/")
+    from artguard.auth.users import Users
+
+    if not Users(runtime.engine).list():
+        typer.echo("  no users yet: create the first admin with 'artguard users create-admin'")
     background = [run_cameras] if cameras_enabled() else []
     if not background:
         typer.echo("  cameras off (ARTGUARD_CAMERAS=off)")
@@ -126,15 +131,25 @@ def demo(
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    from artguard.auth import AuthPolicy, AuthService
+    from artguard.demo.admin import demo_admin
+
     settings = settings_from(data_dir, None)
+    # The demo serves plain http on this machine, where a Secure cookie would not come back.
+    settings = replace(settings, environ={**settings.environ, "ARTGUARD_COOKIE_SECURE": "false"})
     path = bundled_demo_site()
     runtime = Runtime(settings, site_from(path), site_path=path)
+    auth = AuthService(
+        runtime.engine, runtime.audit, AuthPolicy.from_environ(runtime.settings.environ)
+    )
+    username, password = demo_admin(auth)
     every = timedelta(seconds=incident_every)
 
     async def simulate(rt: Runtime) -> None:
         await run_simulator(rt, seed=seed, incident_every=every)
 
     typer.echo(f"artguard demo: dashboard at http://{host}:{port}/  (Ctrl-C to stop)")
+    typer.echo(f"  sign in as {username} with password {password}  (new on every start)")
     typer.echo(f"  data in {data_dir}/, a scripted incident every {incident_every} s")
     _serve(create_app(runtime, background=[simulate]), host, port)
 
@@ -244,12 +259,16 @@ def token_create(
 @tokens_app.command("list")
 def token_list(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
     """List tokens (ids, names, devices; never the tokens themselves)."""
+    from artguard.events import utcnow
     from artguard.ingest.tokens import DeviceTokens
     from artguard.store.db import open_database
 
     engine = open_database(settings_from(data_dir, database_url))
     for info in DeviceTokens(engine).list():
-        state = f"revoked {info.revoked_time:%Y-%m-%d %H:%M}" if info.revoked_time else "active"
+        state = "active"
+        if info.revoked_time is not None:
+            verb = "retiring" if info.revoked_time > utcnow() else "revoked"
+            state = f"{verb} {info.revoked_time:%Y-%m-%d %H:%M}"
         typer.echo(f"{info.token_id}  {info.name:<20} {state:<24} {', '.join(info.devices)}")
 
 
@@ -270,6 +289,40 @@ def token_revoke(
         raise typer.Exit(1)
     AuditLog(engine).append("cli", "device_token.revoked", token_id, {})
     typer.echo(f"revoked {token_id}")
+
+
+@tokens_app.command("rotate")
+def token_rotate(
+    token_id: Annotated[str, typer.Argument(help="The token id from 'create' or 'list'.")],
+    grace: Annotated[
+        int,
+        typer.Option(
+            "--grace", min=0, help="Seconds the old token keeps working (time to switch over)."
+        ),
+    ] = 0,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Issue a new token for the same devices; the old one is revoked after --grace seconds."""
+    from artguard.ingest.tokens import DeviceTokens
+    from artguard.store.audit import AuditLog
+    from artguard.store.db import open_database
+
+    engine = open_database(settings_from(data_dir, database_url))
+    try:
+        new_id, token, ends = DeviceTokens(engine).rotate(token_id, timedelta(seconds=grace))
+    except LookupError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    AuditLog(engine).append(
+        "cli",
+        "device_token.rotated",
+        token_id,
+        {"new_token_id": new_id, "old_ends": ends.isoformat(), "grace_s": grace},
+    )
+    typer.echo(f"token id: {new_id}")
+    typer.echo(f"token:    {token}")
+    typer.echo(f"the old token {token_id} stops working at {ends:%Y-%m-%d %H:%M:%S} UTC")
 
 
 def register(app: typer.Typer) -> None:

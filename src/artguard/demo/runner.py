@@ -7,6 +7,7 @@ import logging
 from datetime import timedelta
 
 from artguard.access.request import AccessRequest
+from artguard.demo.doors import start_demo_doors
 from artguard.demo.simulator import DemoSimulator
 from artguard.events import AccessAttempt, EventBase, utcnow
 from artguard.runtime import Runtime
@@ -56,6 +57,11 @@ async def run_simulator(
     """Run until cancelled; each half second, submit whatever the simulated devices produced."""
     seed_access_baseline(runtime, DemoSimulator(runtime.site, utcnow(), seed=seed))
     simulator = DemoSimulator(runtime.site, utcnow(), seed=seed, incident_every=incident_every)
-    while True:
-        await feed(runtime, simulator, simulator.events_until(utcnow()))
-        await asyncio.sleep(interval_s)
+    doors = start_demo_doors(runtime)  # the lock controllers playbooks command
+    try:
+        while True:
+            await feed(runtime, simulator, simulator.events_until(utcnow()))
+            await asyncio.sleep(interval_s)
+    finally:
+        if doors is not None:
+            await doors.stop()

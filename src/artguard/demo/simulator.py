@@ -78,6 +78,7 @@ class DemoSimulator:
         self._waiting: dict[str, tuple[Door, float, list[Person | None]]] = {}
         self._last_badge: dict[str, datetime] = {}
         self._sensors = list(site.sensors)
+        self._counted: dict[str, int] = {}  # passage counters' running totals
 
     def events_until(self, now: datetime) -> list[EventBase]:
         """Every event due at or before ``now``, in time order."""
@@ -138,6 +139,7 @@ class DemoSimulator:
             return
         door, hold_s, people = waiting
         self._open_door(door, at, hold_s)
+        self._count_passages(door, at, sum(p is not None for p in people))
         for person in people:
             if person is None or not door.exit_readers:
                 continue
@@ -170,6 +172,20 @@ class DemoSimulator:
             closed, DoorState(device_id=device, site_time=closed, door_id=door.id, contact="closed")
         )
 
+    def _count_passages(self, door: Door, at: datetime, people: int) -> None:
+        """The door's passage counters count each person walking in (a running total, or 1
+        per person), a second or two apart once the door has opened."""
+        for sensor in self._sensors:
+            if sensor.type != "passage_counter" or sensor.door != door.id:
+                continue
+            for i in range(people):
+                when = at + timedelta(seconds=2 + 1.5 * i)
+                if sensor.counting == "per_passage":
+                    self._reading(sensor, when, 1)
+                else:
+                    self._counted[sensor.id] = self._counted.get(sensor.id, 0) + 1
+                    self._reading(sensor, when, self._counted[sensor.id])
+
     def _reading(self, sensor: Sensor, at: datetime, value: float) -> None:
         self._at(
             at,
@@ -183,6 +199,8 @@ class DemoSimulator:
     def _sensor_round(self, at: datetime) -> None:
         swing = _diurnal(at, self.site)
         for sensor in self._sensors:
+            if sensor.type == "passage_counter":
+                continue  # reports passages only (_count_passages)
             when = at + timedelta(milliseconds=self._rng.randrange(0, 9000))
             if sensor.type == "temperature":
                 self._reading(sensor, when, 20.0 + 1.2 * swing + self._rng.gauss(0, 0.15))

@@ -4,6 +4,10 @@ Tokens are 256-bit random strings, so a fast hash is enough (no password-stretch
 verification is a lookup by hash. A short in-memory cache keeps the hot path off the database,
 and is cleared on revoke so a revoked token stops working at once in this process (other
 processes notice within ``cache_seconds``).
+
+Rotation issues a new token for the same devices and schedules the old one's revocation after
+a grace period (``revoked_time`` in the future), so a device can be switched over without a
+gap; until then both work.
 """
 
 from __future__ import annotations
@@ -13,9 +17,9 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import ColumnElement, Engine, or_, select, update
 
 from artguard.events import new_id, utcnow
 from artguard.store.db import writing
@@ -36,6 +40,8 @@ class TokenGrant:
     token_id: str
     name: str
     devices: frozenset[str]
+    expires: datetime | None = None
+    """When a rotated-out token stops working (its scheduled revocation)."""
 
     def allows(self, device_id: str) -> bool:
         return ALL_DEVICES in self.devices or device_id in self.devices
@@ -87,22 +93,58 @@ class DeviceTokens:
         with self._lock:
             cached = self._cache.get(digest)
         if cached and now - cached[0] < self._cache_seconds:
-            return cached[1]
-        grant = self._lookup(digest)
-        with self._lock:
-            self._cache[digest] = (now, grant)
+            grant = cached[1]
+        else:
+            grant = self._lookup(digest)
+            with self._lock:
+                self._cache[digest] = (now, grant)
+        if grant is not None and grant.expires is not None and utcnow() >= grant.expires:
+            return None
         return grant
 
     def revoke(self, token_id: str) -> bool:
+        """Revoke now (also a token whose revocation a rotation scheduled for later)."""
+        now = utcnow()
         with writing(self._engine) as conn:
             result = conn.execute(
                 update(device_tokens)
-                .where(device_tokens.c.id == token_id, device_tokens.c.revoked_time.is_(None))
-                .values(revoked_time=utcnow())
+                .where(device_tokens.c.id == token_id, _active(now))
+                .values(revoked_time=now)
             )
         with self._lock:
             self._cache.clear()
         return result.rowcount > 0
+
+    def rotate(self, token_id: str, grace: timedelta = timedelta(0)) -> tuple[str, str, datetime]:
+        """A new token for the same name and devices; the old one stops working after
+        ``grace``. Returns (new token id, clear new token, when the old one stops).
+
+        :class:`LookupError` when ``token_id`` is not an active token."""
+        if grace < timedelta(0):
+            raise ValueError(f"grace: must not be negative, got {grace}")
+        now = utcnow()
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(device_tokens).where(device_tokens.c.id == token_id, _active(now))
+            ).first()
+        if row is None:
+            raise LookupError(f"no active token {token_id!r}")
+        new_id_, token = self.create(row.name, list(row.devices))
+        ends = now + grace
+        with writing(self._engine) as conn:
+            conn.execute(
+                update(device_tokens)
+                .where(
+                    device_tokens.c.id == token_id,
+                    or_(
+                        device_tokens.c.revoked_time.is_(None), device_tokens.c.revoked_time > ends
+                    ),
+                )
+                .values(revoked_time=ends)
+            )
+        with self._lock:
+            self._cache.clear()
+        return new_id_, token, ends
 
     def list(self) -> list[TokenInfo]:
         with self._engine.connect() as conn:
@@ -115,10 +157,15 @@ class DeviceTokens:
     def _lookup(self, digest: str) -> TokenGrant | None:
         with self._engine.connect() as conn:
             row = conn.execute(
-                select(device_tokens).where(
-                    device_tokens.c.token_hash == digest, device_tokens.c.revoked_time.is_(None)
-                )
+                select(device_tokens).where(device_tokens.c.token_hash == digest, _active(utcnow()))
             ).first()
         if row is None:
             return None
-        return TokenGrant(token_id=row.id, name=row.name, devices=frozenset(row.devices))
+        return TokenGrant(
+            token_id=row.id, name=row.name, devices=frozenset(row.devices), expires=row.revoked_time
+        )
+
+
+def _active(now: datetime) -> ColumnElement[bool]:
+    """Not revoked, or revocation scheduled for later (a rotated-out token in its grace)."""
+    return or_(device_tokens.c.revoked_time.is_(None), device_tokens.c.revoked_time > now)

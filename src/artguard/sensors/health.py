@@ -22,6 +22,7 @@ PHYSICAL_RANGE: dict[str, tuple[float, float]] = {
     "motion": (0.0, 1.0),
     "door_contact": (0.0, 1.0),
     "glass_break": (0.0, 1.0),
+    "passage_counter": (0.0, math.inf),
 }
 """Readings outside these cannot be real (indoors, or by the sensor's own scale)."""
 
@@ -187,7 +188,9 @@ class SilentSensorRule:
 
     def __init__(self, site: Site) -> None:
         self._site = site
-        self._sensors = {s.id: s for s in site.sensors}
+        # A passage counter reports when people pass, so it is quiet whenever nobody does;
+        # its silence is judged against the grants at its door (rules.tailgating) instead.
+        self._sensors = {s.id: s for s in site.sensors if s.type != "passage_counter"}
         self._beats: dict[str, _Heartbeat] = {}
 
     def on_event(self, event: EventBase) -> list[Alert]:

@@ -16,9 +16,12 @@ from datetime import date
 from artguard.site.checker import SECTIONS, Checker
 from artguard.site.crossref_access import check_doors, check_people, check_policies, check_sensors
 from artguard.site.crossref_plan import check_artworks, check_cameras, check_rooms
+from artguard.site.crossref_response import check_response_policy
 from artguard.site.crossref_vision import check_camera_vision
 from artguard.site.model import Site
+from artguard.site.playbooks import check_playbooks
 from artguard.site.problems import Issue, Loc
+from artguard.site.procedures import check_procedures
 
 __all__ = ["SECTIONS", "cross_check"]
 
@@ -41,6 +44,9 @@ def cross_check(
         check_sensors,
         check_people,
         check_policies,
+        check_response_policy,
+        check_procedures,
+        check_playbooks,
     ):
         check(checker)
     return checker.issues

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from artguard.site.checker import Checker, first_by_id
-from artguard.site.entities import OUTSIDE
+from artguard.site.entities import OUTSIDE, Door
 from artguard.site.people import ALL_ROOMS
 from artguard.site.problems import Loc
 
@@ -71,6 +71,23 @@ def check_sensors(c: Checker) -> None:
                 "a door_contact sensor must belong to a door: set door: on the sensor "
                 "or contact: on the door",
             )
+        if sensor.type == "passage_counter":
+            _check_passage_counter(c, i, sensor.door, door)
+
+
+def _check_passage_counter(c: Checker, i: int, door_id: str | None, door: Door | None) -> None:
+    """A passage counter is compared with the grants at its door: it needs a badged door."""
+    if door_id is None:
+        c.add(
+            ("sensors", i, "door"),
+            "a passage_counter counts people through a door: set door: to the door it watches",
+        )
+    elif door is not None and not door.readers:
+        c.add(
+            ("sensors", i, "door"),
+            f"door {door.id!r} has no readers, so there are no grants to compare its passages "
+            "with; fit the counter to a badged door",
+        )
 
 
 def check_people(c: Checker) -> None:

@@ -29,8 +29,15 @@ OUTSIDE = "outside"
 """Reserved room id for the far side of an exterior door."""
 
 SensorType = Literal[
-    "motion", "vibration", "door_contact", "glass_break", "temperature", "humidity"
+    "motion",
+    "vibration",
+    "door_contact",
+    "glass_break",
+    "temperature",
+    "humidity",
+    "passage_counter",
 ]
+PassageCounting = Literal["cumulative", "per_passage"]
 CAMERA_SCHEMES = ("rtsp", "rtsps", "http", "https", "file")
 Point3 = tuple[float, float, float]
 
@@ -370,19 +377,37 @@ class Sensor(SiteModel):
 
     id: Id = Field(description="Sensor id (a device id).")
     type: SensorType = Field(
-        description="motion, vibration, door_contact, glass_break, temperature or humidity."
+        description="motion, vibration, door_contact, glass_break, temperature, humidity or "
+        "passage_counter (people passing through its door into the door's to_room)."
     )
     room: Id = Field(description="Id of the room the sensor is in.")
     artwork: Id | None = Field(default=None, description="Artwork the sensor is fitted to, if any.")
-    door: Id | None = Field(default=None, description="Door a door_contact sensor is fitted to.")
+    door: Id | None = Field(
+        default=None, description="Door a door_contact or passage_counter sensor is fitted to."
+    )
     unit: str | None = Field(
         default=None, max_length=16, description="Unit of readings, e.g. 'C', '%RH', 'g'."
     )
     min: float | None = Field(default=None, description="Lowest acceptable reading, if any.")
     max: float | None = Field(default=None, description="Highest acceptable reading, if any.")
+    counting: PassageCounting | None = Field(
+        default=None,
+        description="passage_counter only: 'cumulative' (each reading is the running total; "
+        "the default) or 'per_passage' (each reading is the number of people just counted).",
+    )
+    rollover: int | None = Field(
+        default=None,
+        gt=1,
+        description="passage_counter only: a cumulative counter wraps to 0 at this value "
+        "(e.g. 65536); without it a falling count is taken as a reset.",
+    )
 
     @model_validator(mode="after")
     def _range(self) -> Sensor:
         if self.min is not None and self.max is not None and self.min >= self.max:
             raise ValueError(f"min ({self.min:g}) must be below max ({self.max:g})")
+        if self.type != "passage_counter" and (self.counting or self.rollover):
+            raise ValueError("counting and rollover apply to passage_counter sensors only")
+        if self.counting == "per_passage" and self.rollover is not None:
+            raise ValueError("rollover applies to cumulative counting only")
         return self

@@ -65,11 +65,15 @@ def _description(model: type[BaseModel], key: str | int) -> str | None:
 def _model_at(root: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
     """The model class that validates the value at ``loc`` (list indices are skipped)."""
     current: type[BaseModel] | None = root
+    keyed = False  # the previous part was a mapping field: this part is one of its keys
     for part in loc:
         if isinstance(part, int):
             continue
         if current is None:
             return None
+        if keyed:
+            keyed = False
+            continue
         annotation = next(
             (
                 info.annotation
@@ -79,7 +83,16 @@ def _model_at(root: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
             None,
         )
         current = _find_model(annotation)
+        keyed = _is_mapping(annotation)
     return current
+
+
+def _is_mapping(annotation: Any) -> bool:
+    if typing.get_origin(annotation) is dict:
+        return True
+    return isinstance(annotation, types.UnionType) and any(
+        typing.get_origin(arg) is dict for arg in typing.get_args(annotation)
+    )
 
 
 def _find_model(annotation: Any) -> type[BaseModel] | None:

@@ -18,7 +18,9 @@ from pydantic import Field
 from artguard.site.base import SiteModel
 from artguard.site.entities import OUTSIDE, Artwork, Camera, Door, Floor, Room, Sensor, SiteInfo
 from artguard.site.people import Credential, Person, Role
+from artguard.site.playbooks import DoorControl, Notifications, Playbook
 from artguard.site.policies import EvidenceSettings, Policies, Privacy, Retention
+from artguard.site.procedures import Procedures
 from artguard.site.schedule import Holiday, Schedule, schedule_active
 
 DeviceKind = Literal["reader", "lock", "camera", "sensor", "door"]
@@ -55,6 +57,19 @@ class Site(SiteModel):
     evidence: EvidenceSettings = Field(
         default_factory=EvidenceSettings,
         description="The snapshot and optional clip stored for each camera alert.",
+    )
+    procedures: Procedures = Field(
+        default_factory=dict,
+        description="Standard operating procedures per incident pattern; replace the defaults.",
+    )
+    playbooks: list[Playbook] = Field(
+        default_factory=list, description="What artguard does on its own when incidents match."
+    )
+    notifications: Notifications = Field(
+        default_factory=Notifications, description="Channels and each audience's defaults."
+    )
+    door_control: DoorControl = Field(
+        default_factory=DoorControl, description="How door locks are commanded (MQTT, HTTP)."
     )
 
     def model_post_init(self, context: Any, /) -> None:

@@ -14,6 +14,7 @@ from pydantic import Field, model_validator
 from artguard.site.access_policy import AccessPolicy
 from artguard.site.base import SiteModel
 from artguard.site.durations import Duration, format_duration, parse_duration
+from artguard.site.response_policy import ResponsePolicy
 from artguard.site.visitor_policy import VisitorPolicy
 
 __all__ = [
@@ -49,6 +50,11 @@ class Policies(SiteModel):
         description="Visitor watch flags: closing announcement, high-value tier, how much "
         "learned history is enough.",
     )
+    response: ResponsePolicy = Field(
+        default_factory=ResponsePolicy,
+        description="Incident escalation: tiers by score and pattern, acknowledge / resolve "
+        "deadlines, guard and supervisor roles, whether lockdown raises the threat level.",
+    )
 
 
 class Retention(SiteModel):
@@ -69,6 +75,21 @@ class Retention(SiteModel):
         default=timedelta(days=7),
         description="Unblurred originals of alert snapshots (only kept when "
         "privacy.keep_originals is on); at most as long as snapshots.",
+    )
+    access: Duration = Field(
+        default=timedelta(days=90),
+        description="Access attempts and decisions: who badged at which door, when, and the "
+        "answer (events of those kinds are kept by this limit, not by 'events').",
+    )
+    watch_flags: Duration = Field(
+        default=timedelta(days=30),
+        description="Visitor watch flags: anonymous visitor ids, positions, reasons.",
+    )
+    biometric_templates: Duration = Field(
+        default=timedelta(days=365),
+        description="Enrolled face templates, at most this long after enrolment (each also "
+        "has its own consent period); erased earlier when the person leaves the site file or "
+        "all their credentials have expired.",
     )
 
     @model_validator(mode="after")

@@ -2,35 +2,59 @@
 
 Rules per kind (a limit of ``None`` keeps that kind forever):
 
-- events: by ``received_time``;
+- events: by ``received_time``, every kind except access attempts and decisions;
+- access: ``access_attempt`` and ``access_decision`` events (who badged where, when), by
+  ``received_time``: personal data with a limit of its own;
 - incidents: only closed ones (resolved or false alarm), by the time they were closed,
   together with their alerts;
 - alerts: by ``raised_time``, if they belong to no incident (an incident's alerts are its
   evidence and live as long as it does);
 - snapshots: files under the snapshots folder, by modification time;
 - originals: unblurred evidence originals (a folder of their own), by modification time;
+- watch_flags: visitor watch flags (anonymous visitor ids, positions, reasons), by
+  ``updated_time``;
+- biometric_templates: face templates, through a :class:`TemplatePurger` (the template key is
+  configuration, so the caller brings it): past their own consent period, enrolled longer ago
+  than the limit, or whose person left the site;
 - audit: the oldest entries, through :meth:`AuditLog.purge_before`, which keeps the chain
   verifiable.
 
 Rows go in batches of their own short transactions so a big purge never holds the database's
-write lock for long. Each run ends with one ``retention.purge`` audit entry with the counts.
+write lock for long. Each run ends with one ``retention.purge`` audit entry with the counts per
+kind, the limits, the kinds that had a limit but could not be purged (``skipped``, with why)
+and any problem; a run that fails part-way still writes its entry (with ``error``) before the
+exception goes on.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, Protocol
 
 from sqlalchemy import Delete, Engine, delete, func, select
 
 from artguard.store.audit import AuditLog
 from artguard.store.db import writing
-from artguard.store.tables import alerts, events, incidents
+from artguard.store.tables import alerts, events, incidents, watch_flags
+
+logger = logging.getLogger(__name__)
 
 RETENTION_ACTOR = "system:retention"
 CLOSED_STATUSES = ("resolved", "false_alarm")
+ACCESS_KINDS = ("access_attempt", "access_decision")
+"""Event kinds kept by the ``access`` limit instead of the ``events`` one."""
+
+
+class TemplatePurger(Protocol):
+    """Erases expired face templates (see :mod:`artguard.privacy.template_retention`)."""
+
+    def purge_templates(self, now: datetime, max_age: timedelta | None) -> tuple[int, list[str]]:
+        """Erase what is due; returns (how many were erased, problems found on the way)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -43,6 +67,9 @@ class RetentionPolicy:
     snapshots: timedelta | None = None
     audit: timedelta | None = None
     originals: timedelta | None = None
+    access: timedelta | None = None
+    watch_flags: timedelta | None = None
+    biometric_templates: timedelta | None = None
 
     def __post_init__(self) -> None:
         for kind, limit in asdict(self).items():
@@ -73,6 +100,9 @@ class PurgeReport:
     snapshots: int = 0
     audit: int = 0
     originals: int = 0
+    access: int = 0
+    watch_flags: int = 0
+    biometric_templates: int = 0
 
     @property
     def total(self) -> int:
@@ -90,53 +120,103 @@ def purge(
     batch_size: int = 1000,
     *,
     originals_dir: Path | None = None,
+    templates: TemplatePurger | None = None,
 ) -> PurgeReport:
     """Delete everything older than the policy allows and record the purge in the audit log."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    incidents_deleted = alerts_deleted = events_deleted = snapshots_deleted = audit_deleted = 0
-    if policy.events is not None:
-        events_deleted = _purge_events(engine, now - policy.events, batch_size)
-    if policy.incidents is not None:
-        incidents_deleted, alerts_deleted = _purge_incidents(
-            engine, now - policy.incidents, batch_size
-        )
-    if policy.alerts is not None:
-        alerts_deleted += _purge_loose_alerts(engine, now - policy.alerts, batch_size)
-    if policy.snapshots is not None:
-        snapshots_deleted = _purge_files(snapshots_dir, now - policy.snapshots)
-    originals_deleted = 0
-    if originals_dir is not None and policy.originals is not None:
-        originals_deleted = _purge_files(originals_dir, now - policy.originals)
+    deleted = dict.fromkeys(PurgeReport().as_dict(), 0)
+    skipped: dict[str, str] = {}
+    problems: list[str] = []
     log = AuditLog(engine)
-    if policy.audit is not None:
-        audit_deleted = log.purge_before(now - policy.audit, actor=RETENTION_ACTOR, at=now)
-    report = PurgeReport(
-        events=events_deleted,
-        alerts=alerts_deleted,
-        incidents=incidents_deleted,
-        snapshots=snapshots_deleted,
-        audit=audit_deleted,
-        originals=originals_deleted,
-    )
-    log.append(
-        RETENTION_ACTOR,
-        "retention.purge",
-        None,
-        {"deleted": report.as_dict(), "limits_days": policy.describe()},
-        at=now,
-    )
-    return report
+    try:
+        if policy.events is not None:
+            deleted["events"] = _purge_events(engine, now - policy.events, batch_size)
+        if policy.access is not None:
+            deleted["access"] = _purge_events(
+                engine, now - policy.access, batch_size, access_only=True
+            )
+        if policy.incidents is not None:
+            deleted["incidents"], deleted["alerts"] = _purge_incidents(
+                engine, now - policy.incidents, batch_size
+            )
+        if policy.alerts is not None:
+            deleted["alerts"] += _purge_loose_alerts(engine, now - policy.alerts, batch_size)
+        if policy.watch_flags is not None:
+            deleted["watch_flags"] = _purge_watch_flags(
+                engine, now - policy.watch_flags, batch_size
+            )
+        if policy.snapshots is not None:
+            deleted["snapshots"] = _purge_files(snapshots_dir, now - policy.snapshots)
+        if policy.originals is not None:
+            if originals_dir is None:
+                skipped["originals"] = "no originals folder given"
+            else:
+                deleted["originals"] = _purge_files(originals_dir, now - policy.originals)
+        if templates is None:
+            if policy.biometric_templates is not None:
+                skipped["biometric_templates"] = "no template key configured"
+        else:
+            deleted["biometric_templates"], found = templates.purge_templates(
+                now, policy.biometric_templates
+            )
+            problems.extend(found)
+        if policy.audit is not None:
+            deleted["audit"] = log.purge_before(now - policy.audit, actor=RETENTION_ACTOR, at=now)
+    except Exception as exc:
+        try:
+            error = f"{type(exc).__name__}: {exc}"
+            _record(log, now, policy, deleted, skipped, problems, error=error)
+        except Exception:  # e.g. the database went away: the original error is the news
+            logger.exception("could not record the failed purge in the audit log")
+        raise
+    _record(log, now, policy, deleted, skipped, problems)
+    return PurgeReport(**deleted)
 
 
-def _purge_events(engine: Engine, cutoff: datetime, batch_size: int) -> int:
+def _record(
+    log: AuditLog,
+    now: datetime,
+    policy: RetentionPolicy,
+    deleted: dict[str, int],
+    skipped: dict[str, str],
+    problems: list[str],
+    error: str | None = None,
+) -> None:
+    """The run's one ``retention.purge`` entry: counts per kind, limits, what could not run."""
+    details: dict[str, Any] = {"deleted": deleted, "limits_days": policy.describe()}
+    if skipped:
+        details["skipped"] = skipped
+    if problems:
+        details["problems"] = problems[:50]
+    if error is not None:
+        details["error"] = error[:500]
+    log.append(RETENTION_ACTOR, "retention.purge", None, details, at=now)
+
+
+def _purge_events(
+    engine: Engine, cutoff: datetime, batch_size: int, *, access_only: bool = False
+) -> int:
+    """Events received before ``cutoff``: access kinds only, or every other kind."""
+    kind = events.c.kind.in_(ACCESS_KINDS) if access_only else events.c.kind.not_in(ACCESS_KINDS)
     batch = (
         select(events.c.seq)
-        .where(events.c.received_time < cutoff)
+        .where(events.c.received_time < cutoff, kind)
         .order_by(events.c.seq)
         .limit(batch_size)
     )
     return _delete_in_batches(engine, delete(events).where(events.c.seq.in_(batch)))
+
+
+def _purge_watch_flags(engine: Engine, cutoff: datetime, batch_size: int) -> int:
+    batch = (
+        select(watch_flags.c.visitor_id)
+        .where(watch_flags.c.updated_time < cutoff)
+        .limit(batch_size)
+    )
+    return _delete_in_batches(
+        engine, delete(watch_flags).where(watch_flags.c.visitor_id.in_(batch))
+    )
 
 
 def _purge_loose_alerts(engine: Engine, cutoff: datetime, batch_size: int) -> int:

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from artguard.events import utcnow
-from artguard.store.retention import PurgeReport, RetentionPolicy, purge
+from artguard.store.retention import PurgeReport, RetentionPolicy, TemplatePurger, purge
 from artguard.tasks import cancel
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,7 @@ class RetentionScheduler:
         snapshots_dir: Path,
         *,
         originals_dir: Path | None = None,
+        templates: TemplatePurger | None = None,
         interval: timedelta = timedelta(days=1),
         first_delay: timedelta = timedelta(minutes=1),
     ) -> None:
@@ -33,6 +34,7 @@ class RetentionScheduler:
         self._policy = policy
         self._snapshots_dir = snapshots_dir
         self._originals_dir = originals_dir
+        self._templates = templates
         self._interval = interval
         self._first_delay = first_delay
         self._task: asyncio.Task[None] | None = None
@@ -55,6 +57,7 @@ class RetentionScheduler:
             utcnow(),
             self._snapshots_dir,
             originals_dir=self._originals_dir,
+            templates=self._templates,
         )
         self.runs += 1
         self.last_report = report

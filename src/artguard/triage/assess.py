@@ -7,6 +7,7 @@ from typing import Any
 
 from artguard.events import Severity
 from artguard.site import Site
+from artguard.triage.adjustment import TIER1_MIN_SCORE, Adjustments, is_tier1
 from artguard.triage.patterns import recognise
 from artguard.triage.scoring import (
     Contribution,
@@ -44,13 +45,32 @@ class Assessment:
         }
 
 
-def assess(alerts: list[AlertFacts], site: Site | None) -> Assessment:
-    """Score and name an incident from all of its alerts."""
+def assess(
+    alerts: list[AlertFacts], site: Site | None, adjustments: Adjustments | None = None
+) -> Assessment:
+    """Score and name an incident from all of its alerts.
+
+    ``adjustments`` are the operators' feedback by key (:mod:`.adjustment`). They change
+    weights, never the pattern (patterns read categories, not weights), and never take a
+    tier-1 incident below ``min(score without feedback, TIER1_MIN_SCORE)``.
+    """
     if not alerts:
         raise ValueError("an incident needs at least one alert to assess")
-    items = contributions(alerts, site)
+    items = contributions(alerts, site, adjustments)
     score = combine([c.weight for c in items])
     matches = recognise(items)
+    held = None
+    if any(c.feedback for c in items) and matches:
+        live = {c.category for c in items if not c.suppressed}
+        if is_tier1(matches[0].name, live):
+            floor = min(combine([c.weight for c in contributions(alerts, site)]), TIER1_MIN_SCORE)
+            if score < floor:
+                held = (
+                    f"score held at {floor:.2f}: feedback lowered it to {score:.2f}, but "
+                    f"feedback never takes a {matches[0].label.lower()} below "
+                    f"{TIER1_MIN_SCORE:.2f}"
+                )
+                score = floor
     worst = Severity.highest([a.severity for a in alerts])
     severity = Severity.highest([worst, severity_for(score)])
     if matches:
@@ -59,7 +79,7 @@ def assess(alerts: list[AlertFacts], site: Site | None) -> Assessment:
             score=score,
             pattern=top.name,
             pattern_label=top.label,
-            pattern_reasons=top.reasons,
+            pattern_reasons=top.reasons + ([held] if held else []),
             other_patterns=[m.name for m in matches[1:]],
             contributions=items,
             severity=severity,

@@ -31,6 +31,7 @@ from artguard.store.db import writing
 from artguard.triage import correlation
 from artguard.triage import repository as repo
 from artguard.triage.assess import assess, incident_title
+from artguard.triage.feedback import Feedback
 from artguard.triage.repository import AlertFiling
 from artguard.triage.signals import AlertFacts
 
@@ -84,10 +85,13 @@ class IncidentManager:
         *,
         correlation_window: timedelta = CORRELATION_WINDOW,
         site: Site | None = None,
+        feedback: Feedback | None = None,
     ) -> None:
         """``site`` gives room adjacency, security levels, artwork tiers and opening hours to
-        correlation and scoring; without it only same device / room / artwork correlate."""
+        correlation and scoring; without it only same device / room / artwork correlate.
+        ``feedback`` learns from closing verdicts and adjusts scoring (default: on)."""
         self._site = site
+        self.feedback = feedback or Feedback(engine, audit, site)
         self._engine = engine
         self._bus = bus
         self._audit = audit
@@ -172,7 +176,8 @@ class IncidentManager:
 
     def _reassess(self, conn: Connection, incident_id: str) -> None:
         """Score and name the incident again from all of its alerts."""
-        result = assess(repo.incident_alert_facts(conn, incident_id), self._site)
+        facts = repo.incident_alert_facts(conn, incident_id)
+        result = assess(facts, self._site, self.feedback.adjustments_for(conn, facts))
         values = result.stored()
         values["title"] = incident_title(
             result, repo.worst_alert_title(conn, incident_id), self._site
@@ -225,12 +230,14 @@ class IncidentManager:
             if not repo.set_status(conn, incident_id, row.status, values):
                 raise TransitionError(f"incident {incident_id} changed meanwhile; reload it")
             new_row = repo.get_incident_row(conn, incident_id)
+            learned = self.feedback.record(conn, incident_id, transition.target, note, actor, now)
         self._audit.append(
             actor,
             f"incident.{transition.target}",
             incident_id,
             {"from": row.status, "to": transition.target, "note": note},
         )
+        self.feedback.audit_recorded(incident_id, actor, learned)
         return new_row
 
     async def _announce(self, row: Any, change: str) -> None:

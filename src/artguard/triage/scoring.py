@@ -2,7 +2,7 @@
 
 Each alert (one per cause: repeats of a cause add nothing) contributes a weight in [0, 0.95]:
 
-    weight = base(signal) x room security level x artwork value tier x after hours
+    weight = base(signal) x room security level x artwork value tier x after hours x feedback
 
 ``base`` comes from :data:`SIGNALS`, looked up by the most specific key first (``rule:subtype``,
 ``rule``, ``*:subtype``); a rule missing from the table (a new or learned rule) gets a base by
@@ -15,6 +15,9 @@ without a pile of weak ones reaching certainty (ten 0.1s give 0.65, not 1.0).
 An alert whose source cannot be trusted is *suppressed* (weight 0, kept and listed with the
 reason): anything from a camera after that camera was reported covered, moved, frozen... in the
 same incident, and readings of a sensor after its tamper contact opened.
+
+The *feedback* factor comes from operators' verdicts on earlier incidents of the same rule,
+device and time of day (:mod:`.adjustment`); it is 1 (and not shown) when there are none.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import Any
 
 from artguard.events import Severity
 from artguard.site import Site
+from artguard.triage.adjustment import Adjustment, Adjustments, feedback_key
 from artguard.triage.signals import (
     AlertFacts,
     Category,
@@ -122,6 +126,7 @@ class Contribution:
     suppressed: bool = False
     repeats: int = 1
     link: str | None = None
+    feedback: dict[str, Any] | None = None  # key, factor, reason: operators' verdicts applied
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -137,6 +142,7 @@ class Contribution:
             "suppressed": self.suppressed,
             "repeats": self.repeats,
             "link": self.link,
+            "feedback": self.feedback,
         }
 
 
@@ -162,8 +168,11 @@ def after_hours(facts: AlertFacts, site: Site | None) -> bool:
     return bool(site_closed(site, facts.time))
 
 
-def contribution(facts: AlertFacts, site: Site | None) -> Contribution:
-    """The weight of one alert on its own, with the arithmetic spelled out."""
+def contribution(
+    facts: AlertFacts, site: Site | None, adjustment: Adjustment | None = None
+) -> Contribution:
+    """The weight of one alert on its own, with the arithmetic spelled out; ``adjustment`` is
+    the operators' feedback on its rule, device and time of day."""
     base, key = lookup(facts, site)
     category = base.category
     artwork = artwork_of(facts, site)
@@ -185,10 +194,19 @@ def contribution(facts: AlertFacts, site: Site | None) -> Contribution:
     if late and category in SECURITY_CATEGORIES:
         weight *= AFTER_HOURS_FACTOR
         parts.append(f"x{AFTER_HOURS_FACTOR:g} after hours")
+    feedback = None
+    if adjustment is not None and adjustment.verdicts:
+        factor, _ = adjustment.applied(category)
+        reason = adjustment.reason(base.label, category, site)
+        weight *= factor
+        parts.append(f"x{factor:.2f} operator feedback")
+        feedback = {"key": adjustment.key, "factor": round(factor, 3), "reason": reason}
     weight = min(weight, MAX_WEIGHT)
     why = " ".join(parts) + f" = {weight:.2f}"
     if facts.repeats > 1:
         why += f" (repeated {facts.repeats} times, counted once)"
+    if feedback is not None:
+        why += f" [feedback {feedback['reason']}]"
     return Contribution(
         alert_id=facts.alert_id,
         rule=facts.rule,
@@ -201,20 +219,25 @@ def contribution(facts: AlertFacts, site: Site | None) -> Contribution:
         after_hours=late,
         repeats=facts.repeats,
         link=facts.link,
+        feedback=feedback,
     )
 
 
-def contributions(alerts: list[AlertFacts], site: Site | None) -> list[Contribution]:
-    """Every alert's contribution, in time order, with untrusted sources suppressed."""
+def contributions(
+    alerts: list[AlertFacts], site: Site | None, adjustments: Adjustments | None = None
+) -> list[Contribution]:
+    """Every alert's contribution, in time order, with untrusted sources suppressed;
+    ``adjustments`` (by :func:`.adjustment.feedback_key`) apply operators' feedback."""
     ordered = sorted(alerts, key=lambda a: (a.time, a.alert_id))
     blind: dict[str, tuple[str, datetime]] = {}  # camera -> (state, since)
     tampered: dict[str, datetime] = {}  # sensor -> since
     result = []
     for facts in ordered:
-        item = contribution(facts, site)
+        adjustment = adjustments.get(feedback_key(facts, site)) if adjustments else None
+        item = contribution(facts, site, adjustment)
         reason = _suppression(facts, blind, tampered, site)
         if reason is not None:
-            item = replace(item, weight=0.0, suppressed=True, why=reason)
+            item = replace(item, weight=0.0, suppressed=True, why=reason, feedback=None)
         result.append(item)
         if facts.camera_status in UNTRUSTED_CAMERA_STATES and facts.camera_id:
             blind.setdefault(facts.camera_id, (facts.camera_status or "", facts.time))

@@ -1,84 +1,126 @@
-// Minimal live incident queue: REST for the initial state, WebSocket for changes.
-"use strict";
-const incidents = new Map();
-const tbody = document.getElementById("incidents");
-const feed = document.getElementById("feed");
-const conn = document.getElementById("conn");
-const RANK = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
+// The live stream: one WebSocket to /api/stream for the whole dashboard, reconnecting with
+// exponential backoff (1 s doubling to 30 s, with jitter so a room full of screens does not
+// reconnect in step). Pages subscribe per event kind; after a reconnect they get a "resync"
+// so they reload what they show (events sent while disconnected are not replayed).
 
-function cell(text, cls) {
-  const td = document.createElement("td");
-  td.textContent = text;
-  if (cls) td.className = cls;
-  return td;
-}
+import { api, can } from "./api.js";
 
-function render() {
-  const rows = [...incidents.values()]
-    .filter((i) => i.status === "open" || i.status === "acknowledged")
-    .sort((a, b) => RANK[b.severity] - RANK[a.severity] || (b.detected_time > a.detected_time ? 1 : -1));
-  tbody.replaceChildren(...rows.map((i) => {
-    const tr = document.createElement("tr");
-    tr.dataset.incident = i.id;
-    tr.append(cell(i.severity, `sev sev-${i.severity}`), cell(i.title), cell(i.room_id || "—"),
-      cell(String(i.alert_count)), cell(i.status),
-      cell(i.detected_time ? new Date(i.detected_time).toLocaleTimeString() : ""));
-    const actions = document.createElement("td");
-    for (const [label, path] of [["Acknowledge", "acknowledge"], ["Resolve", "resolve"], ["False alarm", "false-alarm"]]) {
-      if (path === "acknowledge" && i.status !== "open") continue;
-      const b = document.createElement("button");
-      b.textContent = label;
-      b.addEventListener("click", () => act(i.id, path));
-      actions.append(b);
-    }
-    tr.append(actions);
-    return tr;
-  }));
-}
+const KIND_PERMISSION = {
+  incident: "incidents.read",
+  alert: "incidents.read",
+  operator_action: "incidents.read",
+  notification: "incidents.read",
+  door_state: "access.read",
+  camera_health: "site.read",
+};
+const MIN_DELAY_MS = 1000;
+const MAX_DELAY_MS = 30000;
 
-async function act(id, path) {
-  const actor = document.getElementById("actor").value || "operator";
-  let note = null;
-  if (path === "false-alarm") {
-    note = prompt("Why is this a false alarm?");
-    if (!note) return;
+export class Live {
+  /** `status` is the element whose text says how the stream is (contains "live" when up). */
+  constructor(status) {
+    this.status = status;
+    this.handlers = new Map();
+    this.socket = null;
+    this.timer = null;
+    this.delay = MIN_DELAY_MS;
+    this.running = false;
+    this.connectedOnce = false;
   }
-  const res = await fetch(`/api/incidents/${id}/${path}`, {
-    method: "POST", headers: { "content-type": "application/json" },
-    body: JSON.stringify({ actor, note }),
-  });
-  if (res.ok) { const row = await res.json(); incidents.set(row.id, row); render(); }
-  else { alert((await res.json()).detail || res.statusText); }
-}
 
-function log(text) {
-  const li = document.createElement("li");
-  li.textContent = `${new Date().toLocaleTimeString()} ${text}`;
-  feed.prepend(li);
-  while (feed.children.length > 200) feed.lastChild.remove();
-}
+  /** Calls `fn(event)` for each event of `kind` ("resync" after a reconnect); returns off(). */
+  on(kind, fn) {
+    if (!this.handlers.has(kind)) this.handlers.set(kind, new Set());
+    this.handlers.get(kind).add(fn);
+    return () => this.handlers.get(kind).delete(fn);
+  }
 
-async function load() {
-  const health = await (await fetch("/api/health")).json();
-  document.getElementById("site").textContent = health.site.name;
-  const rows = await (await fetch("/api/incidents?status=open&status=acknowledged")).json();
-  for (const row of rows) incidents.set(row.id, row);
-  render();
-}
-
-function connect() {
-  const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/stream`);
-  ws.onopen = () => { conn.textContent = "live"; load(); };
-  ws.onclose = () => { conn.textContent = "reconnecting…"; setTimeout(connect, 2000); };
-  ws.onmessage = async (msg) => {
-    const ev = JSON.parse(msg.data);
-    if (ev.kind === "alert") log(`${ev.severity.toUpperCase()} ${ev.title}: ${ev.reasons[0]}`);
-    if (ev.kind === "incident") {
-      const res = await fetch(`/api/incidents/${ev.incident_id}`);
-      if (res.ok) { const row = await res.json(); incidents.set(row.id, row); render(); }
+  emit(kind, event) {
+    for (const fn of this.handlers.get(kind) || []) {
+      try {
+        fn(event);
+      } catch (err) {
+        console.error(`live ${kind} handler failed`, err);
+      }
     }
-    if (ev.kind === "operator_action") log(`${ev.actor}: ${ev.action} ${ev.target_id || ""}`);
-  };
-}
+  }
 
-connect();
+  /** The kinds this user may receive (the stream refuses the whole request otherwise). */
+  kinds() {
+    return Object.keys(KIND_PERMISSION).filter((k) => can(KIND_PERMISSION[k]));
+  }
+
+  say(text, state) {
+    this.status.textContent = text;
+    this.status.dataset.state = state;
+  }
+
+  start() {
+    this.running = true;
+    this.connectedOnce = false;
+    this.delay = MIN_DELAY_MS;
+    this.connect();
+  }
+
+  stop() {
+    this.running = false;
+    clearTimeout(this.timer);
+    if (this.socket) {
+      const ws = this.socket;
+      this.socket = null;
+      ws.close();
+    }
+    this.say("signed out", "off");
+  }
+
+  connect() {
+    if (!this.running) return;
+    if (!can("incidents.read")) {
+      this.say("no stream for this role", "off");
+      return;
+    }
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const url = `${scheme}://${location.host}/api/stream?kinds=${this.kinds().join(",")}`;
+    this.say(this.connectedOnce ? "reconnecting…" : "connecting…", "connecting");
+    const ws = new WebSocket(url);
+    this.socket = ws;
+    ws.addEventListener("message", (msg) => {
+      let event;
+      try {
+        event = JSON.parse(msg.data);
+      } catch {
+        return;
+      }
+      if (event.kind === "hello") {
+        this.say("live", "up");
+        this.delay = MIN_DELAY_MS;
+        if (this.connectedOnce) this.emit("resync", event);
+        this.connectedOnce = true;
+        return;
+      }
+      this.emit(event.kind, event);
+    });
+    ws.addEventListener("close", () => {
+      if (this.socket !== ws || !this.running) return;
+      this.socket = null;
+      this.retry();
+    });
+  }
+
+  retry() {
+    const wait = Math.round(this.delay * (0.8 + Math.random() * 0.4));
+    this.delay = Math.min(this.delay * 2, MAX_DELAY_MS);
+    this.say(`disconnected, retrying in ${Math.ceil(wait / 1000)} s`, "down");
+    this.timer = setTimeout(async () => {
+      if (!this.running) return;
+      try {
+        await api("/api/auth/me"); // a 401 here signs the UI out instead of looping
+      } catch (err) {
+        if (err.status === 401) return;
+        this.retry(); // artguard unreachable: keep backing off
+        return;
+      }
+      this.connect();
+    }, wait);
+  }
+}
