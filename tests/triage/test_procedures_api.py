@@ -69,7 +69,11 @@ def test_step_round_trip(client: TestClient) -> None:
     ).json()
     assert answered["current_step"] == "call-police"
     step = next(s for s in answered["steps"] if s["id"] == "verify-camera")
-    assert (step["status"], step["actor"], step["note"]) == ("done", "test-operator", "two people on cam-1")
+    assert (step["status"], step["actor"], step["note"]) == (
+        "done",
+        "test-operator",
+        "two people on cam-1",
+    )
     assert step["time"] is not None
     again = client.get(f"/api/incidents/{incident}/procedure").json()
     assert again["history"] == answered["history"] and len(again["history"]) == 2
@@ -98,7 +102,9 @@ def test_errors_say_what_is_wrong(client: TestClient) -> None:
     assert invalid.status_code == 422 and invalid.json()["detail"][0]["loc"] == ["body", "action"]
     assert client.post(f"{url}/verify-camera", json={"action": "done"}).is_success
     conflict = client.post(f"{url}/verify-camera", json={"action": "done"})
-    assert conflict.status_code == 409 and "already done by test-operator" in conflict.json()["detail"]
+    assert (
+        conflict.status_code == 409 and "already done by test-operator" in conflict.json()["detail"]
+    )
 
 
 def test_only_roles_that_act_on_incidents_may_tick_steps(
