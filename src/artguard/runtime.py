@@ -172,6 +172,7 @@ class Runtime:
         await self.visitors.stop()
         await self.actions.drain()  # playbook runs still publish
         await self.bus.stop()
+        await self.guards.stop()  # badge sightings not stored yet
         await self.actions.stop()
         if self.evidence is not None:  # after the bus: the last alerts are recorded too
             await self.evidence.stop()

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
+import pytest
 from fastapi.testclient import TestClient
 
 from artguard.api.app import BackgroundTask, create_app
@@ -32,6 +34,21 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def count_http_clients(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """From now on, one entry per ``httpx.AsyncClient`` built: whether on the event loop's
+    (main) thread. Building one costs ~25 ms of CPU (TLS context), so the action services
+    build one each, off the loop, and reuse it."""
+    built: list[bool] = []
+    original = httpx.AsyncClient.__init__
+
+    def counting(self: httpx.AsyncClient, *args: Any, **kwargs: Any) -> None:
+        built.append(threading.current_thread() is threading.main_thread())
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(httpx.AsyncClient, "__init__", counting)
+    return built
 
 
 def site_with(extra: str) -> Site:

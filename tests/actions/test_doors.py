@@ -16,7 +16,7 @@ from artguard.demo.doors import DoorSimulator
 from artguard.events import EventBase, Notification, OperatorAction
 from artguard.runtime import Runtime
 from artguard.site import Site
-from tests.actions.helpers import free_port, http_doors, site_with
+from tests.actions.helpers import count_http_clients, free_port, http_doors, site_with
 from tests.services import require_mqtt
 
 
@@ -83,6 +83,20 @@ async def test_lock_over_http_is_confirmed_recorded_audited_and_published(http_r
     published = [e for e in http_rig.seen if isinstance(e, OperatorAction)]
     assert [(e.action, e.target_id) for e in published] == [("door.lock", "d-vault")]
     assert published[0].note is not None and published[0].note.startswith("confirmed")
+
+
+async def test_http_commands_share_one_client_built_off_the_event_loop(
+    http_rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built = count_http_clients(monkeypatch)
+    doors = http_rig.runtime.actions.doors
+    results = [
+        await doors.lock("d-vault", "alice", "drill"),
+        await doors.unlock("d-vault", "alice", "drill"),
+        await doors.lock("d-front", "alice", "drill"),
+    ]
+    assert [r.status for r in results] == ["confirmed"] * 3, results
+    assert built == [False]
 
 
 async def test_an_unanswered_command_times_out_and_tells_the_supervisor(

@@ -21,7 +21,7 @@ from artguard.events import Notification, Severity
 from artguard.site import Site
 from artguard.store.audit import AuditLog
 from artguard.store.db import open_database
-from tests.actions.helpers import free_port, receiver, site_with
+from tests.actions.helpers import count_http_clients, free_port, receiver, site_with
 from tests.conftest import NIGHT
 from tests.services import require_mqtt
 
@@ -92,6 +92,33 @@ async def test_a_failed_delivery_is_retried_once_then_recorded(settings: Setting
     assert [r["status"] for r in rows] == ["ok", "failed"]
     audit = notifier._audit.entries(action="notification.failed")
     assert audit and "HTTP 503" in audit[0].details["error"]
+
+
+async def test_webhooks_share_one_client_built_off_the_event_loop(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built = count_http_clients(monkeypatch)
+    dead = free_port()  # nothing listens there: every delivery fails and is retried
+    with receiver() as (server, port):
+        site = site_with(
+            f"""
+notifications:
+  channels:
+    hook: {{type: webhook, url: "http://127.0.0.1:{port}/hook"}}
+    dead: {{type: webhook, url: "http://127.0.0.1:{dead}/hook", timeout: 1}}
+"""
+        )
+        notifier = await _notifier(settings, site)
+        deliveries = [
+            d for _ in range(3) for d in await notifier.deliver(_note(channels=["hook", "dead"]))
+        ]
+        await notifier.close()
+    assert [(d.channel, d.ok, d.attempts) for d in deliveries] == [
+        ("hook", True, 1),
+        ("dead", False, 2),
+    ] * 3
+    assert len(server.received) == 3
+    assert built == [False]  # 9 attempts, one client, not built on the event loop's thread
 
 
 async def test_unknown_channels_and_missing_secrets_fail_without_crashing(

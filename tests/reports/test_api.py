@@ -59,7 +59,12 @@ def test_weekly_json_defaults_to_the_last_seven_full_days(
     assert body["period"]["first_day"] == (yesterday - timedelta(days=6)).isoformat()
     week = client.get(f"{WEEK}.json", params={"end": "2026-11-29"}).json()
     assert week["kpis"]["incidents"] == 5
-    assert [s["key"] for s in week["sections"]] == ["summary", "charts", "top_incidents"]
+    assert [s["key"] for s in week["sections"]] == [
+        "summary",
+        "charts",
+        "top_incidents",
+        "last_drill",
+    ]
     assert week["top_incidents"][0]["id"] == "inc-a"
 
 

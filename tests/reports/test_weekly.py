@@ -55,7 +55,12 @@ def test_report_data_and_sections(week_store: Engine, small_site: Site) -> None:
     assert (ctx.since, ctx.until) == (SINCE, UNTIL)
     assert ctx.kpis["incidents"] == 5  # "before" and "after" are outside the week
     assert [i["id"] for i in ctx.top_incidents] == ["inc-a", "inc-e", "inc-c", "inc-b", "inc-d"]
-    assert [s.key for s in report.sections] == ["summary", "charts", "top_incidents"]
+    assert [s.key for s in report.sections] == [
+        "summary",
+        "charts",
+        "top_incidents",
+        "last_drill",
+    ]
     summary = report.sections[0].table
     assert summary is not None
     rows = {row[0]: row for row in summary.rows}
@@ -117,7 +122,7 @@ def test_sections_are_a_list_later_features_extend(sqlite_week: Engine, small_si
         report = build_weekly(conn, small_site, LAST_DAY, now=NOW, sections=[*SECTIONS, drills])
     assert [s.key for s in report.sections][-1] == "drills"
     assert report.sections[-1].paragraphs == ("week of 2026-11-23",)
-    assert SECTIONS[-1].__name__ == "top_incidents_section"  # the default list is untouched
+    assert SECTIONS[-1].__name__ == "last_drill_section"  # the default list is untouched
 
 
 def test_table_rows_must_match_the_columns() -> None:

@@ -82,3 +82,22 @@ def test_silence_is_not_judged_before_the_interval_is_learned(small_site: Site) 
     rule.on_event(reading("pir-gallery", NIGHT, 0.0))
     rule.on_event(reading("pir-gallery", NIGHT + TEN_S, 0.0))
     assert rule.on_tick(NIGHT + timedelta(days=1)) == []
+
+
+def test_ticking_every_second_still_finds_the_first_sensor_to_fall_silent(
+    small_site: Site,
+) -> None:
+    """Ticks skip the scan until the earliest possible silence; a sensor learned later with
+    a shorter cadence moves that time earlier."""
+    rule = SilentSensorRule(small_site)
+    at = NIGHT
+    for i in range(60):  # the vault's thermometer every 10 min: allowed 50 min of quiet
+        rule.on_event(reading("t-vault", NIGHT + i * timedelta(minutes=10), 20.0))
+    at = NIGHT + 59 * timedelta(minutes=10)
+    found: list[tuple[str, float]] = []
+    for second in range(1, 3601):
+        now = at + timedelta(seconds=second)
+        if second <= 100 and second % 10 == 0:  # the PIR reports every 10 s, then stops
+            rule.on_event(reading("pir-gallery", now, 0.0))
+        found += [(a.device_id, second) for a in rule.on_tick(now)]
+    assert found == [("pir-gallery", 161), ("t-vault", 3001)]

@@ -49,7 +49,7 @@ def test_effective_procedures_are_listed_per_pattern(client: TestClient) -> None
     response = client.get("/api/procedures")
     assert response.status_code == 200
     body = response.json()
-    assert len(body) == 7 and "theft_in_progress" in body
+    assert len(body) == 8 and "theft_in_progress" in body and "casing" in body
     question = body["theft_in_progress"]["steps"][1]
     assert question["options"] == {"yes": "call-police", "no": "dispatch-guard"}
 

@@ -81,7 +81,7 @@ def test_every_pattern_has_a_sensible_default_procedure() -> None:
             "procedures.touching_artwrk",
             "unknown pattern 'touching_artwrk' (expected one of: theft_in_progress, "
             "after_hours_intrusion, sensor_or_camera_sabotage, touching_artwork, insider_misuse, "
-            "tailgating, environmental_risk); did you mean 'touching_artwork'?",
+            "tailgating, casing, environmental_risk); did you mean 'touching_artwork'?",
         ),
         (
             ('"yes": conservator', '"yes": conservatr'),

@@ -32,9 +32,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-import httpx
-
 from artguard.actions import records
+from artguard.actions.http_client import SharedHttpClient
 from artguard.actions.mqtt_link import Broker, request
 from artguard.bus import Bus
 from artguard.bus.mqtt_client import cancel_and_wait
@@ -104,12 +103,14 @@ class MqttDoorTransport:
 class HttpDoorTransport:
     name = "http"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, http: SharedHttpClient) -> None:
         self._url = url
+        self._http = http
 
     async def send(self, door_id: str, command: dict[str, Any], timeout_s: float) -> Reply | None:
-        async with httpx.AsyncClient(timeout=timeout_s) as client:
-            response = await client.post(self._url.replace("{door}", door_id), json=command)
+        client = await self._http.get()
+        url = self._url.replace("{door}", door_id)
+        response = await client.post(url, json=command, timeout=timeout_s)
         try:
             body = response.json()
         except ValueError:
@@ -187,6 +188,11 @@ class DoorController:
         self._transport_for = transport_for or self._default_transport
         self._clock = clock
         self._pending: dict[str, _Pending] = {}
+        self.http = SharedHttpClient()
+
+    async def close(self) -> None:
+        """Close the HTTP client of the controllers reached over HTTP."""
+        await self.http.close()
 
     def check_door(self, door_id: str) -> None:
         """``KeyError`` naming the site when it has no door ``door_id``."""
@@ -392,7 +398,7 @@ class DoorController:
 
     def _default_transport(self, route: DoorRoute) -> DoorTransport | None:
         if route.transport == "http" and route.url is not None:
-            return HttpDoorTransport(route.url)
+            return HttpDoorTransport(route.url, self.http)
         if route.transport == "mqtt" and self._broker is not None:
             return MqttDoorTransport(self._broker, self._site.id)
         return None

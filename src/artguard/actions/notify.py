@@ -8,7 +8,8 @@ Each delivery is tried twice at most (one retry after ``retry_delay_s``), and it
 ``notification.failed`` with the error). A failing channel never reaches the bus or the
 notifications behind it: each notification is delivered in its own task.
 
-Channels: a **webhook** is an HTTP POST of the notification as JSON (2xx is success); **MQTT**
+Channels: a **webhook** is an HTTP POST of the notification as JSON (2xx is success), over the
+notifier's one HTTP client (:mod:`artguard.actions.http_client`); **MQTT**
 publishes the same JSON with QoS 1 (success when the broker acknowledges); **e-mail** is sent
 over SMTP with the standard library (STARTTLS unless turned off, login when a username is
 given; the password comes from the environment variable ``password_env`` names).
@@ -28,6 +29,7 @@ from typing import Any
 import httpx
 
 from artguard.actions import records
+from artguard.actions.http_client import SharedHttpClient
 from artguard.actions.mqtt_link import Broker, publish
 from artguard.bus import Bus
 from artguard.events import EventBase, Notification, utcnow
@@ -70,7 +72,10 @@ def payload_of(notification: Notification, site: Site) -> dict[str, Any]:
 
 
 async def send_webhook(
-    channel: WebhookChannel, payload: dict[str, Any], environ: Mapping[str, str]
+    client: httpx.AsyncClient,
+    channel: WebhookChannel,
+    payload: dict[str, Any],
+    environ: Mapping[str, str],
 ) -> None:
     headers = dict(channel.headers)
     for header, variable in channel.headers_env.items():
@@ -78,8 +83,9 @@ async def send_webhook(
         if not value:
             raise DeliveryError(f"header {header}: environment variable {variable} is not set")
         headers[header] = value
-    async with httpx.AsyncClient(timeout=channel.timeout) as client:
-        response = await client.post(channel.url, json=payload, headers=headers)
+    response = await client.post(
+        channel.url, json=payload, headers=headers, timeout=channel.timeout
+    )
     if response.is_error:
         raise DeliveryError(f"HTTP {response.status_code}: {response.text[:200]}")
 
@@ -150,6 +156,7 @@ class Notifier:
         self._environ = environ or {}
         self._retry_delay_s = retry_delay_s
         self._tasks: set[asyncio.Task[list[Delivery]]] = set()
+        self.http = SharedHttpClient()
         self.stats = NotifierStats()
 
     def attach(self) -> None:
@@ -166,6 +173,11 @@ class Notifier:
         """Wait for the deliveries in progress."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self) -> None:
+        """Finish the deliveries in progress and close the webhook client."""
+        await self.drain()
+        await self.http.close()
 
     async def deliver(self, notification: Notification) -> list[Delivery]:
         """Send on every channel of the notification at once; returns the results."""
@@ -201,7 +213,8 @@ class Notifier:
 
     async def _send(self, channel: Channel, notification: Notification) -> None:
         if isinstance(channel, WebhookChannel):
-            await send_webhook(channel, payload_of(notification, self._site), self._environ)
+            payload = payload_of(notification, self._site)
+            await send_webhook(await self.http.get(), channel, payload, self._environ)
         elif isinstance(channel, MqttChannel):
             await send_mqtt(channel, payload_of(notification, self._site), self._broker)
         else:

@@ -38,6 +38,8 @@ class Actions:
     async def stop(self) -> None:
         await self.drain()
         await self.recording.stop()
+        await self.notifier.close()
+        await self.doors.close()
 
 
 def build_actions(

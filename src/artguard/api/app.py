@@ -17,6 +17,7 @@ from artguard.api.live import LiveHub, live_router
 from artguard.api.routes_access import ReaderFastPath, access_router
 from artguard.api.routes_actions import actions_router
 from artguard.api.routes_auth import auth_router
+from artguard.api.routes_drills import drills_router
 from artguard.api.routes_events import events_router
 from artguard.api.routes_evidence import evidence_router
 from artguard.api.routes_feedback import feedback_router
@@ -111,6 +112,7 @@ def create_app(runtime: Runtime, background: list[BackgroundTask] | None = None)
     app.include_router(events_router(runtime.ingest))
     app.include_router(incidents_router(runtime.engine, runtime.incidents))
     app.include_router(reports_router(runtime.engine, runtime.site, runtime.settings.environ))
+    app.include_router(drills_router(runtime.engine, runtime.site.id))
     app.include_router(procedures_router(runtime.procedures))
     app.include_router(actions_router(runtime.actions, runtime.engine))
     app.include_router(response_router(runtime.guards, runtime.audit))

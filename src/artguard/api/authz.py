@@ -82,6 +82,11 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], str] = {
     ("GET", "/api/reports/weekly.json"): "kpis.read",
     ("GET", "/api/reports/weekly.pdf"): "kpis.read",
     ("GET", "/api/reports/charts/{name}.svg"): "kpis.read",
+    # red-team drill runs (artguard.drill): detection figures, read with the KPIs
+    ("GET", "/api/drills"): "kpis.read",
+    ("GET", "/api/drills/latest"): "kpis.read",
+    ("GET", "/api/drills/{run_id}"): "kpis.read",
+    ("GET", "/api/drills/{run_id}/charts/{name}.svg"): "kpis.read",
     # operator feedback on scoring: read by incident readers; revert/re-apply by supervisors
     ("GET", "/api/triage/adjustments"): "incidents.read",
     ("GET", "/api/triage/adjustments/{key}"): "incidents.read",

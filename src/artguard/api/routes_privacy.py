@@ -128,9 +128,7 @@ def audit_view_router(engine: Engine, audit: AuditLog) -> APIRouter:
     """``GET /api/audit`` with time, actor, action-prefix filters and cursor paging, and
     ``GET /api/audit/verify`` with an ``ok``/``broken`` status.
 
-    Not included by :func:`artguard.api.app.create_app` while ``routes_audit.audit_router``
-    serves the same paths (action, subject and limit filters only); one of the two is to be
-    chosen there.
+    :func:`artguard.api.app.create_app` includes it: these are the only audit routes.
     """
     router = APIRouter(tags=["audit"])
 

@@ -6,6 +6,7 @@ import typer
 
 from artguard.cli import access as access_commands
 from artguard.cli import audit as audit_commands
+from artguard.cli import drill as drill_commands
 from artguard.cli import face as face_commands
 from artguard.cli import kpi as kpi_commands
 from artguard.cli import privacy as privacy_commands
@@ -40,6 +41,7 @@ for module in (
     users_commands,
     triage_commands,
     privacy_commands,
+    drill_commands,
 ):
     module.register(app)
 

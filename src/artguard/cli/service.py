@@ -123,9 +123,10 @@ def demo(
     incident_every: Annotated[int, typer.Option(help="Seconds between scripted incidents.")] = 180,
     seed: Annotated[int, typer.Option(help="Random seed of the simulated devices.")] = 7,
 ) -> None:
-    """Run the bundled demo museum with simulated devices, so the dashboard is alive."""
+    """Run the bundled demo museum's digital twin in real time, so the dashboard is alive:
+    visitors, staff, sensors and cameras, and a scripted attack every few minutes."""
     from artguard.api.app import create_app
-    from artguard.demo.runner import run_simulator
+    from artguard.demo.twin_runner import run_twin
     from artguard.runtime import Runtime
 
     logging.basicConfig(
@@ -146,11 +147,11 @@ def demo(
     every = timedelta(seconds=incident_every)
 
     async def simulate(rt: Runtime) -> None:
-        await run_simulator(rt, seed=seed, incident_every=every)
+        await run_twin(rt, seed=seed, incident_every=every)
 
     typer.echo(f"artguard demo: dashboard at http://{host}:{port}/  (Ctrl-C to stop)")
     typer.echo(f"  sign in as {username} with password {password}  (new on every start)")
-    typer.echo(f"  data in {data_dir}/, a scripted incident every {incident_every} s")
+    typer.echo(f"  data in {data_dir}/, a scripted attack every {incident_every} s")
     _serve(create_app(runtime, background=[simulate]), host, port)
 
 

@@ -81,7 +81,7 @@ def relevant_shapes(site: Site, camera: Camera, alert: Alert) -> list[Shape]:
             for zone in camera.zones
             if zone.id == zone_id or (zone_id is None and zone.kind == kind)
         ]
-    if alert.rule == "line_crossing":
+    if alert.rule in ("line_crossing", "line_crossing_staff"):
         line_id = evidence.get("line_id")
         return [
             Shape("line", f"line: {line.name}", [tuple(p) for p in line.points])

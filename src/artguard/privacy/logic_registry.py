@@ -138,10 +138,13 @@ ALERT_RULES: dict[str, RuleInfo] = {
     "glass_break": RuleInfo("A glass-break sensor reported breaking glass."),
     "sensor_tamper": RuleInfo("A sensor reported that it was tampered with or opened."),
     "tailgating": RuleInfo(
-        "More people crossed the door's counting line than grants were given around the opening.",
+        "More people passed through the door than grants were given around the opening, as "
+        "counted by a camera's line crossings at the doorway or by a door passage counter "
+        "(a passage_counter sensor fitted to the door).",
         (
             "code:artguard.rules.tailgating.WINDOW_BEFORE",
             "code:artguard.rules.tailgating.WINDOW_AFTER",
+            "code:artguard.rules.passages.MAX_STEP",
         ),
         ("detector",),
     ),
@@ -156,6 +159,14 @@ ALERT_RULES: dict[str, RuleInfo] = {
     "access_lockout": RuleInfo(
         "A credential reached the lock-out threshold of denials.", (f"{ACCESS}.lockout",)
     ),
+    "access_face_failed": RuleInfo(
+        "A face step-up failed: the face did not match the card holder's template, or failed "
+        "the liveness challenge.",
+        (
+            "code:artguard.biometrics.verify.DEFAULT_THRESHOLD",
+            "code:artguard.access.face.TIME_LIMIT_S",
+        ),
+    ),
     "access_reverify": RuleInfo(
         "A person stayed in a high-security room longer than the re-verification interval.",
         (f"{ACCESS}.reverify",),
@@ -169,6 +180,17 @@ ALERT_RULES: dict[str, RuleInfo] = {
         ("device:lines", "code:artguard.vision.rules.lines.BAND_PX"),
         ("detector",),
     ),
+    "line_crossing_staff": RuleInfo(
+        "A tracked person crossed a counting line into a closed room, and as many staff on "
+        "shift, allowed in that room, had badged or been seen near it recently enough to be "
+        "there.",
+        (
+            "device:lines",
+            "code:artguard.vision.rules.staff_nearby.STAFF_WINDOW",
+            "code:artguard.vision.rules.staff_nearby.BADGE_IN_VIEW",
+        ),
+        ("detector",),
+    ),
     "virtual_barrier": RuleInfo(
         "A person's hand or body reached into an artwork's barrier polygon for long enough.",
         ("artwork:barrier_min_seconds", "artwork:barrier_cooldown_seconds", "artwork:value_tier"),
@@ -177,6 +199,22 @@ ALERT_RULES: dict[str, RuleInfo] = {
     "loitering": RuleInfo(
         "A person stayed in a zone longer than its loitering limit.",
         ("device:zones", "code:artguard.vision.rules.loitering.GAP"),
+        ("detector",),
+    ),
+    "visitor_casing": RuleInfo(
+        "A visitor watch flag at a high-value artwork: the visitor came back to the work more "
+        "separate times than the learned normal (circling), or stays at an exit or blind spot "
+        "near it far longer than people do (lingering). The visitor is an anonymous id joining "
+        "camera tracks by position and clothing colours, never a face.",
+        (
+            "site:policies.visitors.high_value_tier",
+            "site:policies.visitors.min_learned_visitors",
+            "artwork:value_tier",
+            "code:artguard.visitors.checks.DEFAULT_CIRCLING_VISITS",
+            "code:artguard.visitors.checks.MIN_CIRCLING_VISITS",
+            "code:artguard.visitors.checks.DEFAULT_LINGER_S",
+            "code:artguard.rules.watch.LINGER_NEAR_M",
+        ),
         ("detector",),
     ),
     "artwork_missing": RuleInfo(
@@ -191,6 +229,17 @@ ALERT_RULES: dict[str, RuleInfo] = {
     "after_hours_presence": RuleInfo(
         "A person was seen in a room outside its opening hours (after a grace period).",
         ("room:opening_hours", "code:artguard.vision.rules.zones.AFTER_HOURS_GRACE"),
+        ("detector",),
+    ),
+    "after_hours_presence_staff": RuleInfo(
+        "A person was seen in a room outside its opening hours, and as many staff on shift, "
+        "allowed in that room, had badged or been seen near it recently enough to be there.",
+        (
+            "room:opening_hours",
+            "code:artguard.vision.rules.zones.AFTER_HOURS_GRACE",
+            "code:artguard.vision.rules.staff_nearby.STAFF_WINDOW",
+            "code:artguard.vision.rules.staff_nearby.BADGE_IN_VIEW",
+        ),
         ("detector",),
     ),
     "motion_unusual_time": RuleInfo(

@@ -269,7 +269,20 @@ def _time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-SECTIONS: list[SectionBuilder] = [summary_section, charts_section, top_incidents_section]
+def last_drill_section(conn: Connection, ctx: ReportContext) -> Section:
+    """The last red-team drill's results (issue #7). Imported when called: the drill section
+    is built from this module's Section and Table."""
+    from artguard.drill.report_section import last_drill_section as build
+
+    return build(conn, ctx)
+
+
+SECTIONS: list[SectionBuilder] = [
+    summary_section,
+    charts_section,
+    top_incidents_section,
+    last_drill_section,
+]
 """The report's section builders, in order. Append a builder to add a section to every weekly
 report (the PDF and the JSON both follow this list)."""
 

@@ -1,13 +1,19 @@
-"""Alerts from door decisions: a card possibly passed back, a credential locked out."""
+"""Alerts from door decisions: a card possibly passed back, a credential locked out, a face
+that failed its step-up check (someone else's card, a photo or a screen held to the reader)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from artguard.events import AccessDecision, Alert, EventBase, Severity
 from artguard.site import Site
 
 PASSBACK_RULES = frozenset({"anti_passback.soft", "anti_passback.exit"})
+FACE_FAILED = "face.failed"
+QUIET_REPEATS = timedelta(minutes=5)
+"""The same anomaly of the same credential is alerted at most once in this time: the incident
+already names it, every decision is still recorded and audited, and a storm of identical
+repeats (a reader retrying a card every second) would only queue behind the doors' writes."""
 
 
 class AccessDecisionRule:
@@ -20,6 +26,7 @@ class AccessDecisionRule:
         self._site = site
         self._lockout = site.policies.access.lockout
         self._denials: dict[str, list[datetime]] = {}
+        self._last_anomaly: dict[str, datetime] = {}
 
     def on_event(self, event: EventBase) -> list[Alert]:
         if not isinstance(event, AccessDecision):
@@ -27,8 +34,10 @@ class AccessDecisionRule:
         alerts = []
         if PASSBACK_RULES & set(event.rules):
             alerts.append(self._passback(event))
+        if FACE_FAILED in event.rules:
+            alerts.append(self._face_failed(event))
         anomalies = sorted(r for r in event.rules if r.startswith("anomaly."))
-        if anomalies:
+        if anomalies and self._news(f"{event.credential_id}:{anomalies}", event.site_time):
             alerts.append(self._anomaly(event, anomalies))
         if event.outcome == "deny":
             alert = self._denied(event)
@@ -39,7 +48,18 @@ class AccessDecisionRule:
         return alerts
 
     def on_tick(self, now: datetime) -> list[Alert]:
+        stale = [k for k, t in self._last_anomaly.items() if now - t > QUIET_REPEATS]
+        for key in stale:
+            del self._last_anomaly[key]
         return []
+
+    def _news(self, key: str, at: datetime) -> bool:
+        """Whether this anomaly was not alerted in the last :data:`QUIET_REPEATS`."""
+        last = self._last_anomaly.get(key)
+        if last is not None and timedelta(0) <= at - last < QUIET_REPEATS:
+            return False
+        self._last_anomaly[key] = at
+        return True
 
     def _passback(self, event: AccessDecision) -> Alert:
         who = self._site.person(event.person_id).name if event.person_id else "?"
@@ -54,6 +74,30 @@ class AccessDecisionRule:
             evidence={"credential_id": event.credential_id, "door_id": event.door_id},
             source_event_ids=[event.id],
             dedup_key=f"access_passback:{event.credential_id}:{event.door_id}",
+            room_id=event.room_id if event.room_id != "outside" else None,
+            first_event_time=event.site_time,
+        )
+
+    def _face_failed(self, event: AccessDecision) -> Alert:
+        """One failed face check is worth a look at once: the card is real, the person
+        presenting it is not its holder (or not a live face). Waiting for the lock-out would
+        give an impostor five tries."""
+        who = self._site.credential_holder(event.credential_id)
+        name = who.name if who else event.credential_id
+        return Alert(
+            device_id=event.device_id,
+            site_time=event.site_time,
+            rule="access_face_failed",
+            severity=Severity.high,
+            title=f"Face check failed on {name}'s card",
+            reasons=[r for r in event.reasons if "face" in r] or list(event.reasons),
+            evidence={
+                "credential_id": event.credential_id,
+                "door_id": event.door_id,
+                "risk": event.risk,
+            },
+            source_event_ids=[event.id],
+            dedup_key=f"access_face_failed:{event.credential_id}:{event.door_id}",
             room_id=event.room_id if event.room_id != "outside" else None,
             first_event_time=event.site_time,
         )

@@ -128,10 +128,30 @@ class _Opening:
     event_id: str
     device_id: str
     alerted: bool = False
+    free: bool = False
+    """Opened while the door was free passage (judged only once that ends)."""
+
+
+def free_passage_end(site: Site, door: Door, start: datetime, end: datetime) -> datetime:
+    """When free passage through ``door``, on at ``start`` and off at ``end``, ended (to the
+    second; opening hours end once between the two for any opening shorter than a day)."""
+    low, high = start, end
+    while high - low > timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        if is_free_passage(site, door, middle):
+            low = middle
+        else:
+            high = middle
+    return high
 
 
 class DoorHeldOpenRule:
-    """A door left open past its limit (site policy, or the door's own setting)."""
+    """A door left open past its limit (site policy, or the door's own setting).
+
+    Doors between public rooms are not judged while those rooms are open to the public (as
+    the forced-door and tailgating rules ignore them then): a main entrance or a gallery door
+    stands open for visitors all day. Left open after closing, it is judged from closing time.
+    """
 
     name = "door_held_open"
     kinds = frozenset({"door_state"})
@@ -149,20 +169,29 @@ class DoorHeldOpenRule:
         if event.contact == "closed":
             self._open.pop(event.door_id, None)
         else:
-            self._open.setdefault(
-                event.door_id, _Opening(event.site_time, event.id, event.device_id)
-            )
+            if event.door_id not in self._open:
+                free = is_free_passage(self._site, self._site.door(event.door_id), event.site_time)
+                self._open[event.door_id] = _Opening(
+                    event.site_time, event.id, event.device_id, free=free
+                )
         return alerts
 
     def on_tick(self, now: datetime) -> list[Alert]:
         alerts = []
         for door_id, opening in self._open.items():
+            door = self._site.door(door_id)
+            if opening.free:
+                # A door between public rooms while they are open stands open for visitors:
+                # its limit counts from when free passage ended (closing time), not before.
+                if is_free_passage(self._site, door, now):
+                    continue
+                opening.since = free_passage_end(self._site, door, opening.since, now)
+                opening.free = False
             limit = self._site.held_open_limit(door_id)
             held = now - opening.since
             if opening.alerted or held <= limit:
                 continue
             opening.alerted = True
-            door = self._site.door(door_id)
             level = door_security_level(self._site, door)
             alerts.append(
                 Alert(

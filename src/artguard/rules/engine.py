@@ -16,6 +16,7 @@ from artguard.rules.base import Rule
 from artguard.rules.doors import DoorForcedRule, DoorHeldOpenRule
 from artguard.rules.sensors import GlassBreakRule, SensorTamperRule, SensorThresholdRule
 from artguard.rules.tailgating import TailgatingRule
+from artguard.rules.watch import CasingRule
 from artguard.sensors import sensor_rules
 from artguard.site import Site
 from artguard.tasks import cancel
@@ -37,6 +38,7 @@ def default_rules(site: Site, occupancy: OccupancyCounter | None = None) -> list
         AccessDecisionRule(site),
         *vision_rules(site, occupancy),
         TailgatingRule(site, occupancy),
+        CasingRule(site),
     ]
 
 

@@ -37,6 +37,7 @@ PATTERN_NAMES: tuple[str, ...] = (
     "touching_artwork",
     "insider_misuse",
     "tailgating",
+    "casing",
     "environmental_risk",
 )
 """The named patterns of :mod:`artguard.triage.patterns` (the site does not import triage;

@@ -32,6 +32,7 @@ PATTERN_NAMES: tuple[str, ...] = (
     "touching_artwork",
     "insider_misuse",
     "tailgating",
+    "casing",
     "environmental_risk",
 )
 """The named incident patterns of :mod:`artguard.triage.patterns` (a test keeps them equal)."""
@@ -128,6 +129,7 @@ def _minimum_tiers() -> dict[str, Tier]:
         "touching_artwork": "dashboard",
         "insider_misuse": "dashboard",
         "tailgating": "dashboard",
+        "casing": "dashboard",
         "environmental_risk": "dashboard",
     }
 

@@ -396,3 +396,25 @@ notification_deliveries = Table(
 )
 """Each notification's delivery on each channel (artguard.actions.notify)."""
 Index("ix_notification_deliveries_incident_id", notification_deliveries.c.incident_id)
+
+drill_runs = Table(
+    "drill_runs",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("finished_time", Tz, nullable=False),
+    Column("site_id", String(128), nullable=False),
+    Column("seed", BigInteger, nullable=False),
+    Column("days", Float, nullable=False, comment="simulated site-days"),
+    Column("scenarios", Integer, nullable=False, comment="scenarios injected"),
+    Column("detected", Integer, nullable=False),
+    Column("detection_rate", Float, nullable=False),
+    Column("false_incidents", Integer, nullable=False, comment="incidents no scenario explains"),
+    Column("false_high_per_day", Float, nullable=False, comment="high-risk false incidents/day"),
+    Column("ttd_median_s", Float, nullable=True),
+    Column("ttd_p90_s", Float, nullable=True),
+    Column("events", BigInteger, nullable=False, comment="events fed through the pipeline"),
+    Column("wall_seconds", Float, nullable=False),
+    Column("result", JSON, nullable=False, comment="the whole DrillResult (drill.codec)"),
+)
+"""Red-team drill runs: summary columns for lists, the full result for reports (artguard.drill)."""
+Index("ix_drill_runs_finished_time", drill_runs.c.finished_time)

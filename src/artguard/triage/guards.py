@@ -3,8 +3,10 @@
 A guard is a person whose role is one of ``policies.response.guard_roles``. Their last known
 room comes from their own granted badge at a door (the room the passage leads into) or from an
 operator or a guard's phone (``POST /api/guards/{person_id}/location``). Locations are kept in
-the ``guard_locations`` table, so a restart keeps them. To page for an incident in a room, the
-on-duty guards (by their shift ``schedule``; a guard without one counts as on duty) with a
+the ``guard_locations`` table, so a restart keeps them: a reported location is stored before
+the call returns; badge sightings within ``SAVE_EVERY_S``, each guard's latest
+(:meth:`GuardLocator.save`), since a guard badges at every door. To page for an incident in a
+room, the on-duty guards (by their shift ``schedule``; a guard without one counts as on duty) with a
 recent location are ranked by walking time (:mod:`artguard.triage.walking`); without any
 located guard, all on-duty guards are paged.
 """
@@ -27,6 +29,11 @@ from artguard.store.tables import guard_locations
 from artguard.triage.walking import WalkingTimes
 
 log = logging.getLogger(__name__)
+
+SAVE_EVERY_S = 1.0
+"""How often badge sightings are stored. One write transaction per guard's badge (half the
+grants of the demo museum) held SQLite's write lock, which every door decision's audit commit
+also needs, 40 % of the time at 500 decisions/s: the HTTP p99 of ``bench/access.py``."""
 
 
 class GuardLocationError(ValueError):
@@ -65,12 +72,22 @@ class Choice:
 class GuardLocator:
     """Keeps each guard's last known room and chooses whom to page."""
 
-    def __init__(self, site: Site, engine: Engine, walking: WalkingTimes | None = None) -> None:
+    def __init__(
+        self,
+        site: Site,
+        engine: Engine,
+        walking: WalkingTimes | None = None,
+        *,
+        save_every_s: float = SAVE_EVERY_S,
+    ) -> None:
         self._site = site
         self._engine = engine
         self._walking = walking or WalkingTimes(site)
         self._policy = site.policies.response
         self._locations: dict[str, GuardLocation] = {}
+        self._unsaved: dict[str, GuardLocation] = {}
+        self._save_every_s = save_every_s
+        self._saver: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
 
     def attach(self, bus: Bus) -> None:
@@ -114,9 +131,42 @@ class GuardLocator:
             return
         if event.room_id not in {room.id for room in self._site.rooms}:
             return  # a passage leading outside: the guard left the building
-        await self.record(
-            event.person_id, event.room_id, event.site_time, f"badge at {event.door_id}"
-        )
+        source = f"badge at {event.door_id}"
+        location = GuardLocation(event.person_id, event.room_id, event.site_time, source)
+        known = self._locations.get(location.person_id)
+        if known is not None and known.time > location.time:
+            return
+        self._locations[location.person_id] = location  # paging uses it at once
+        self._unsaved[location.person_id] = location
+        if self._saver is None or self._saver.done():
+            self._saver = asyncio.create_task(self._save_soon(), name="guard-locations")
+
+    async def save(self) -> None:
+        """Store the badge sightings not stored yet, each guard's latest, in one transaction."""
+        async with self._lock:
+            unsaved, self._unsaved = self._unsaved, {}
+            if not unsaved:
+                return
+            try:
+                await asyncio.to_thread(self._store_all, list(unsaved.values()))
+            except Exception:
+                for person_id, location in unsaved.items():  # unless seen again meanwhile
+                    self._unsaved.setdefault(person_id, location)
+                raise
+
+    async def stop(self) -> None:
+        """Store what is not stored yet (call after the bus has stopped)."""
+        if self._saver is not None and not self._saver.done():
+            self._saver.cancel()
+        self._saver = None
+        await self.save()
+
+    async def _save_soon(self) -> None:
+        await asyncio.sleep(self._save_every_s)
+        try:
+            await self.save()
+        except Exception:  # kept in memory and unsaved: the next sighting tries again
+            log.exception("could not store guard locations")
 
     async def record(
         self, person_id: str, room_id: str, at: datetime, source: str
@@ -144,22 +194,31 @@ class GuardLocator:
             known = self._locations.get(person_id)
             if known is not None and known.time > at:
                 return known
-            await asyncio.to_thread(self._store, location, known is not None)
+            await asyncio.to_thread(self._store_all, [location])
+            newer = self._locations.get(person_id)
+            if newer is not None and newer.time > at:  # a badge seen meanwhile (saved soon)
+                return newer
             self._locations[person_id] = location
+            self._unsaved.pop(person_id, None)  # older than this one
         return location
 
-    def _store(self, location: GuardLocation, known: bool) -> None:
-        values = {"room_id": location.room_id, "time": location.time, "source": location.source}
+    def _store_all(self, locations: list[GuardLocation]) -> None:
         with writing(self._engine) as conn:
-            if known:
+            for location in locations:
+                values = {
+                    "room_id": location.room_id,
+                    "time": location.time,
+                    "source": location.source,
+                }
                 done = conn.execute(
                     update(guard_locations)
                     .where(guard_locations.c.person_id == location.person_id)
                     .values(**values)
                 ).rowcount
-                if done:
-                    return
-            conn.execute(guard_locations.insert().values(person_id=location.person_id, **values))
+                if not done:
+                    conn.execute(
+                        guard_locations.insert().values(person_id=location.person_id, **values)
+                    )
 
     # -- choosing ----------------------------------------------------------------------------
 

@@ -16,6 +16,9 @@ touching_artwork       an artwork signal alone (a visitor too close, a knock on 
 insider_misuse         a valid credential used oddly (unusual access, passback, lockout,
                        failed re-check), possibly with a presence in a restricted zone
 tailgating             more people through a door than badges
+casing                 a visitor circling back to, or lingering near, a high-value artwork
+                       (a visitor watch flag), with no artwork signal or break-in: those name
+                       the incident first, as what casing led to
 environmental_risk     only conservation climate signals (temperature, humidity)
 =====================  ==================================================================
 """
@@ -34,6 +37,7 @@ LABELS = {
     "touching_artwork": "Touching an artwork",
     "insider_misuse": "Insider misuse",
     "tailgating": "Tailgating",
+    "casing": "Casing an artwork",
     "environmental_risk": "Environmental risk",
 }
 
@@ -128,6 +132,11 @@ def _tailgating(v: _View) -> list[str] | None:
     return [f"more people than badges: {_describe(found)}"] if found else None
 
 
+def _casing(v: _View) -> list[str] | None:
+    cased = [c for c in v.of("behaviour") if c.rule == "visitor_casing"]
+    return [f"a visitor studying a high-value work: {_describe(cased)}"] if cased else None
+
+
 def _environment(v: _View) -> list[str] | None:
     climate = v.of("environment")
     if not climate or len(climate) != len(v.items):
@@ -142,6 +151,7 @@ PATTERNS: list[tuple[str, Callable[[_View], list[str] | None]]] = [
     ("touching_artwork", _touching),
     ("insider_misuse", _insider),
     ("tailgating", _tailgating),
+    ("casing", _casing),
     ("environmental_risk", _environment),
 ]
 """In order of precedence: the first match names the incident."""

@@ -63,13 +63,21 @@ SIGNALS: dict[str, SignalScore] = {
     "virtual_barrier": SignalScore(0.25, "artwork", "virtual barrier crossed"),
     "restricted_zone": SignalScore(0.35, "presence", "person in restricted zone"),
     "after_hours_presence": SignalScore(0.30, "presence", "person after hours"),
+    # staff on shift who badged nearby explain the sighting: logged, not an intrusion
+    "after_hours_presence_staff": SignalScore(0.02, "behaviour", "staff on duty after hours"),
     "loitering": SignalScore(0.10, "behaviour", "loitering"),
     "line_crossing": SignalScore(0.10, "behaviour", "line crossed"),
+    "line_crossing_staff": SignalScore(0.02, "behaviour", "staff on duty crossed a line"),
+    # a visitor casing a high-value work (a watch flag, artguard.rules.watch): a learned, rare
+    # behaviour at the work, more telling than loitering; alone it shows on the dashboard, with
+    # any artwork or entry signal it lifts the incident well above either
+    "visitor_casing": SignalScore(0.25, "behaviour", "casing an artwork"),
     "tailgating": SignalScore(0.30, "tailgating", "tailgating"),
     "access_passback": SignalScore(0.15, "access", "anti-passback violation"),
     "access_lockout": SignalScore(0.20, "access", "credential locked out"),
     "access_anomaly": SignalScore(0.30, "access", "unusual access"),
     "access_reverify": SignalScore(0.20, "access", "identity re-check failed"),
+    "access_face_failed": SignalScore(0.35, "access", "face did not pass the step-up check"),
     # learned sensor baselines and sensor health (artguard.sensors)
     "motion_unusual_time": SignalScore(0.25, "presence", "motion at an unusual time"),
     "vibration_unusual": SignalScore(0.30, "artwork", "unusual vibration"),

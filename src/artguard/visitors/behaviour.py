@@ -14,9 +14,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from artguard.site import Site
+from artguard.site import Artwork, Site
 from artguard.visitors.handoff import Visitor
-from artguard.visitors.model import BehaviourModel, band_of
+from artguard.visitors.model import BehaviourModel, band_of, cell_of
 from artguard.visitors.observe import Observation
 
 NEAR_M = 2.0
@@ -65,6 +65,10 @@ class Step:
     xy: tuple[float, float]
     direction: tuple[float, float]
     speed: float
+    band: str
+    """The time band of ``at`` (:func:`~artguard.visitors.model.band_of`), asked for often."""
+    cell: str
+    """The flow cell of ``xy`` (:func:`~artguard.visitors.model.cell_of`), likewise."""
 
 
 @dataclass
@@ -87,6 +91,15 @@ class VisitorState:
     evidence: dict[str, str | int | float | bool | None] = field(default_factory=dict)
     _anchor: tuple[datetime, tuple[float, float]] | None = None
     _rooms_counted: set[str] = field(default_factory=set)
+    _last_counted: tuple[str, str] | None = None
+    _room_artworks: dict[str, list[tuple[str, float, float]]] = field(default_factory=dict)
+    """Room id -> (id, x, y) of its artworks, in site order (looked up each frame)."""
+
+    def __post_init__(self) -> None:
+        artwork: Artwork
+        for artwork in self.site.artworks:
+            x, y = artwork.position
+            self._room_artworks.setdefault(artwork.room, []).append((artwork.id, x, y))
 
     def observe(self, obs: Observation) -> Step | None:
         """Take one observation; returns the walking step it completes, if any."""
@@ -123,10 +136,16 @@ class VisitorState:
             if self.model is not None and self.room_id is not None:
                 self.model.add_transition(self.room_id, obs.room_id)
             self.room_id = obs.room_id
-        key = f"{obs.room_id}|{band_of(obs.at, self.site.tz)}"
-        if self.model is not None and key not in self._rooms_counted:
+        if self.model is None:
+            return
+        band = band_of(obs.at, self.site.tz)
+        if (obs.room_id, band) == self._last_counted:
+            return
+        self._last_counted = (obs.room_id, band)
+        key = f"{obs.room_id}|{band}"
+        if key not in self._rooms_counted:
             self._rooms_counted.add(key)
-            self.model.add_room_visitor(obs.room_id, band_of(obs.at, self.site.tz))
+            self.model.add_room_visitor(obs.room_id, band)
 
     def _zones(self, obs: Observation) -> None:
         for zone_id in obs.zones:
@@ -141,19 +160,20 @@ class VisitorState:
     def _artworks(self, obs: Observation) -> None:
         assert obs.floor_xy is not None
         x, y = obs.floor_xy
-        for artwork in self.site.artworks:
-            if artwork.room != obs.room_id:
-                continue
-            d = math.hypot(artwork.position[0] - x, artwork.position[1] - y)
-            record = self.artworks.get(artwork.id)
+        for artwork_id, ax, ay in self._room_artworks.get(obs.room_id, ()):
+            dx, dy = ax - x, ay - y
+            record = self.artworks.get(artwork_id)
+            if (record is None or not record.near) and (abs(dx) > NEAR_M or abs(dy) > NEAR_M):
+                continue  # not at it, and not near enough to come to it (hypot >= |dx|, |dy|)
+            d = math.hypot(dx, dy)
             if record is None:
                 if d > NEAR_M:
                     continue
-                record = self.artworks[artwork.id] = ArtworkVisits()
+                record = self.artworks[artwork_id] = ArtworkVisits()
             if not record.near and d <= NEAR_M:
                 record.near, record.counted, record.since = True, False, obs.at
             elif record.near and d > AWAY_M:
-                self._end_visit(artwork.id, record)
+                self._end_visit(artwork_id, record)
             if record.near:
                 record.last_near = obs.at
                 if (
@@ -192,10 +212,10 @@ class VisitorState:
         speed = math.hypot(dx, dy) / dt
         direction = (dx / (speed * dt), dy / (speed * dt)) if speed > 0 else (0.0, 0.0)
         mid = ((x0 + obs.floor_xy[0]) / 2, (y0 + obs.floor_xy[1]) / 2)
-        step = Step(obs.at, obs.room_id, mid, direction, speed)
+        band = band_of(obs.at, self.site.tz)
+        step = Step(obs.at, obs.room_id, mid, direction, speed, band, cell_of(mid))
         self.steps.append(step)
         if self.model is not None:
-            band = band_of(obs.at, self.site.tz)
             self.model.add_speed(obs.room_id, band, speed)
             if speed >= MIN_WALK_MPS:
                 self.model.add_direction(obs.room_id, band, mid, *direction)

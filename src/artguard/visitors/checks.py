@@ -15,7 +15,7 @@ from artguard.site import Site
 from artguard.site.visitor_policy import VisitorPolicy
 from artguard.vision.rules.common import TIER_NAMES, local_clock
 from artguard.visitors.behaviour import MIN_WALK_MPS, STEP_S, VisitorState
-from artguard.visitors.model import BehaviourModel, band_of
+from artguard.visitors.model import BehaviourModel
 from artguard.visitors.observe import Observer
 
 DEFAULT_CIRCLING_VISITS = 4
@@ -33,6 +33,9 @@ FLOW_COHERENCE = 0.6
 AGAINST_COS = -0.5
 """Walking within 60 degrees of straight against the flow."""
 AGAINST_SECONDS = 4.0
+_FEWEST_CIRCLING_VISITS = min(MIN_CIRCLING_VISITS, DEFAULT_CIRCLING_VISITS)
+"""No limit is lower: fewer visits are never circling (checked first, it is run every frame)."""
+_SHORTEST_LINGER_S = min(MIN_LINGER_S, DEFAULT_LINGER_S)
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,8 @@ def circling(
 ) -> Reason | None:
     """Separate visits to one high-value artwork, more than nearly anyone makes."""
     for artwork_id, record in state.artworks.items():
+        if record.visits < _FEWEST_CIRCLING_VISITS:
+            continue
         artwork = site.artwork(artwork_id)
         if artwork.value_tier < policy.high_value_tier:
             continue
@@ -83,6 +88,8 @@ def lingering(
         if state.last_seen is None or state.last_seen - stay.last > timedelta(seconds=1):
             continue  # not there now
         entry = observer.zones[zone_id]
+        if entry.zone.loiter_seconds is None and stay.seconds < _SHORTEST_LINGER_S:
+            continue  # below every limit the zone could have
         dwell = model.dwell.get(zone_id)
         learned = dwell is not None and dwell.total >= policy.min_learned_visitors
         if entry.zone.loiter_seconds is not None:
@@ -116,16 +123,21 @@ def against_flow(state: VisitorState, site: Site, model: BehaviourModel) -> Reas
     learned flow; steps where no clear flow is learned count neither way. Never raised without
     learned flow: where nobody knows the usual direction, no direction is wrong.
     """
+    steps = state.steps
+    need = math.ceil(AGAINST_SECONDS / STEP_S)
+    if len(steps) < need or any(steps[-i].speed < MIN_WALK_MPS for i in range(1, need + 1)):
+        return None  # the read stops within the last few steps: too few to be against
     against: list[float] = []
     for step in reversed(state.steps):
         if step.speed < MIN_WALK_MPS:
             break
         flow = model.dominant_flow(
             step.room_id,
-            band_of(step.at, site.tz),
+            step.band,
             step.xy,
             min_samples=FLOW_MIN_SAMPLES,
             coherence=FLOW_COHERENCE,
+            cell=step.cell,
         )
         if flow is None:
             continue
@@ -151,7 +163,8 @@ class ClosingClock:
     """Minutes since the closing announcement of a public room (None: not in a closing).
 
     The announcement is ``closing_announcement_minutes`` before the room's opening hours end.
-    Evaluated per room and minute, and cached: schedules are looked up minute by minute.
+    Evaluated per room and minute, and cached; so is whether a room is open at a minute, since
+    the searches of neighbouring minutes (up to ``SEARCH_BACK`` at night) look at the same ones.
     """
 
     SEARCH_BACK = timedelta(hours=6)
@@ -159,24 +172,31 @@ class ClosingClock:
     def __init__(self, site: Site, policy: VisitorPolicy) -> None:
         self._site = site
         self._lead = timedelta(minutes=policy.closing_announcement_minutes)
-        self._cache: dict[tuple[str, datetime], float | None] = {}
+        self._cache: dict[tuple[str, int, int, int, int, int], float | None] = {}
+        """(room, year, month, day, hour, minute) of ``at`` as given -> minutes at its start."""
+        self._open: dict[tuple[str, datetime], bool] = {}
 
     def minutes_since_announcement(self, room_id: str, at: datetime) -> float | None:
-        room = self._site.room(room_id)
-        if not room.public or room.opening_hours is None:
-            return None
-        minute = at.replace(second=0, microsecond=0)
-        key = (room_id, minute)
-        if key not in self._cache:
+        key = (room_id, at.year, at.month, at.day, at.hour, at.minute)
+        if key in self._cache:
+            found = self._cache[key]
+        else:
+            room = self._site.room(room_id)
             if len(self._cache) > 10_000:
                 self._cache.clear()
-            self._cache[key] = self._compute(room_id, minute)
-        found = self._cache[key]
-        return None if found is None else found + (at - minute).total_seconds() / 60
+            public = room.public and room.opening_hours is not None
+            minute = at.replace(second=0, microsecond=0)
+            found = self._cache[key] = self._compute(room_id, minute) if public else None
+        if found is None:
+            return None
+        # (at - minute).total_seconds(), exactly as timedelta computes it, without building it
+        return found + (at.second * 1_000_000 + at.microsecond) / 1_000_000 / 60
 
     def _compute(self, room_id: str, minute: datetime) -> float | None:
         step = timedelta(minutes=1)
-        is_open = self._site.is_open_to_public
+        is_open = self._is_open
+        if len(self._open) > 50_000:
+            self._open.clear()
         if is_open(room_id, minute):
             # Open now: is closing within the lead time? Announcement = closing - lead.
             t = minute + step
@@ -192,6 +212,13 @@ class ClosingClock:
                 return (minute - (closing - self._lead)).total_seconds() / 60
             t -= step
         return None  # closed for hours: an after-hours intruder, for the presence rules
+
+    def _is_open(self, room_id: str, minute: datetime) -> bool:
+        key = (room_id, minute)
+        found = self._open.get(key)
+        if found is None:
+            found = self._open[key] = self._site.is_open_to_public(room_id, minute)
+        return found
 
 
 def after_closing(

@@ -32,8 +32,28 @@ CELL_M = 2.0
 BAND_HOURS = 3
 
 
+_BANDS: dict[tuple[object, ...], str] = {}
+
+
 def band_of(at: datetime, tz: ZoneInfo) -> str:
-    """The 3-hour band of the local day, e.g. '12-15'."""
+    """The 3-hour band of the local day, e.g. '12-15'.
+
+    Asked for several times per tracked person and frame, so remembered per minute of ``at``
+    (its own clock fields, zone and fold: one instant's minute): every time zone's offset has
+    been whole minutes since 1972, so that minute lies in one local hour of ``tz``.
+    """
+    if at.year < 1973:
+        return _band(at, tz)
+    key = (at.year, at.month, at.day, at.hour, at.minute, at.fold, at.tzinfo, tz.key)
+    band = _BANDS.get(key)
+    if band is None:
+        if len(_BANDS) > 100_000:
+            _BANDS.clear()
+        band = _BANDS[key] = _band(at, tz)
+    return band
+
+
+def _band(at: datetime, tz: ZoneInfo) -> str:
     start = at.astimezone(tz).hour // BAND_HOURS * BAND_HOURS
     return f"{start:02d}-{start + BAND_HOURS:02d}"
 
@@ -168,10 +188,18 @@ class BehaviourModel:
     # -- questions -------------------------------------------------------------------------
 
     def dominant_flow(
-        self, room: str, band: str, xy: tuple[float, float], *, min_samples: int, coherence: float
+        self,
+        room: str,
+        band: str,
+        xy: tuple[float, float],
+        *,
+        min_samples: int,
+        coherence: float,
+        cell: str | None = None,
     ) -> tuple[tuple[float, float], Flow] | None:
-        """The usual walking direction at ``xy``, if one is learned and clear enough."""
-        cell = cell_of(xy)
+        """The usual walking direction at ``xy``, if one is learned and clear enough
+        (``cell``: ``cell_of(xy)`` when the caller has it already)."""
+        cell = cell or cell_of(xy)
         for key in (f"{room}|{band}", f"{room}|{ALL_DAY}"):
             flow = self.flow.get(key, {}).get(cell)
             if flow is not None and flow.n >= min_samples:

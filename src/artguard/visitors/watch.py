@@ -18,7 +18,7 @@ from artguard.events import Detection, WatchFlag
 from artguard.site import Site
 from artguard.visitors import checks
 from artguard.visitors.behaviour import VisitorState
-from artguard.visitors.checks import ClosingClock, Reason
+from artguard.visitors.checks import ClosingClock
 from artguard.visitors.handoff import LINK_WINDOW, HandoffLinker
 from artguard.visitors.model import BehaviourModel
 from artguard.visitors.observe import Observer
@@ -51,6 +51,9 @@ class VisitorWatch:
         self.states: dict[str, VisitorState] = {}
         self.flags_raised = 0
         self.visitors_seen = 0
+        self._earliest: datetime | None = None
+        """At or before every followed visitor's last sighting (they only grow): until
+        ``leave_after`` past it nobody can have left, and :meth:`tick` has nothing to do."""
 
     def on_detection(self, event: Detection) -> list[WatchFlag]:
         touched: dict[str, VisitorState] = {}
@@ -71,6 +74,10 @@ class VisitorWatch:
                 )
                 self.visitors_seen += 1
             state.observe(obs)
+            if state.last_seen is not None and (
+                self._earliest is None or state.last_seen < self._earliest
+            ):
+                self._earliest = state.last_seen
             touched[visitor.id] = state
         flags = [
             flag
@@ -81,6 +88,8 @@ class VisitorWatch:
 
     def tick(self, now: datetime) -> list[WatchFlag]:
         """Visitors unseen for ``leave_after`` have left: learn them, clear their flags."""
+        if self._earliest is not None and now - self._earliest < self.leave_after:
+            return []
         flags = []
         for visitor_id, state in list(self.states.items()):
             if state.last_seen is None or now - state.last_seen < self.leave_after:
@@ -90,6 +99,8 @@ class VisitorWatch:
                 flags.append(self._flag(state, "cleared", now))
             del self.states[visitor_id]
             self.linker.forget(visitor_id)
+        seen = [s.last_seen for s in self.states.values() if s.last_seen is not None]
+        self._earliest = min(seen, default=None)
         return flags
 
     def finish_all(self, now: datetime) -> list[WatchFlag]:
@@ -109,24 +120,23 @@ class VisitorWatch:
         )
 
     def _judge(self, state: VisitorState, event: Detection) -> WatchFlag | None:
-        found: list[Reason] = []
-        for kind, check in (
-            ("circling", lambda: checks.circling(state, self.site, self.model, self.policy)),
-            (
-                "lingering",
-                lambda: checks.lingering(state, self.observer, self.model, self.policy),
-            ),
-            ("against_flow", lambda: checks.against_flow(state, self.site, self.model)),
-            (
-                "after_closing",
-                lambda: checks.after_closing(state, self.site, self.clock, self.policy),
-            ),
-        ):
-            if kind in state.raised:
-                continue
-            reason = check()
-            if reason is not None:
-                found.append(reason)
+        raised, site, model, policy = state.raised, self.site, self.model, self.policy
+        found = [
+            reason
+            for reason in (
+                None
+                if "circling" in raised or not state.artworks
+                else checks.circling(state, site, model, policy),
+                None
+                if "lingering" in raised or not state.zones
+                else checks.lingering(state, self.observer, model, policy),
+                None if "against_flow" in raised else checks.against_flow(state, site, model),
+                None
+                if "after_closing" in raised
+                else checks.after_closing(state, site, self.clock, policy),
+            )
+            if reason is not None
+        ]
         if not found:
             return None
         status = "updated" if state.raised else "raised"

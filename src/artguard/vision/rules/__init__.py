@@ -15,6 +15,7 @@ from artguard.vision.rules.barrier import BarrierRule
 from artguard.vision.rules.camera_health import CameraHealthRule
 from artguard.vision.rules.lines import Crossing, LineCrossingRule, OccupancyCounter
 from artguard.vision.rules.loitering import LoiteringRule
+from artguard.vision.rules.staff_nearby import StaffOnSite
 from artguard.vision.rules.zones import AfterHoursPresenceRule, RestrictedZoneRule
 
 __all__ = [
@@ -27,19 +28,22 @@ __all__ = [
     "LoiteringRule",
     "OccupancyCounter",
     "RestrictedZoneRule",
+    "StaffOnSite",
     "vision_rules",
 ]
 
 
 def vision_rules(site: Site, occupancy: OccupancyCounter | None = None) -> list[Rule]:
     """Every vision rule for ``site``; ``occupancy`` receives the line crossings (a new
-    counter when None; pass one to read live occupancy from the API)."""
+    counter when None; pass one to read live occupancy from the API). The after-hours rules
+    share one view of where staff on shift badged."""
+    staff = StaffOnSite(site)
     return [
         BarrierRule(site),
         RestrictedZoneRule(site),
-        AfterHoursPresenceRule(site),
+        AfterHoursPresenceRule(site, staff=staff),
         LoiteringRule(site),
-        LineCrossingRule(site, occupancy),
+        LineCrossingRule(site, occupancy, staff=staff),
         CameraHealthRule(site),
         ArtworkMissingRule(site),
     ]

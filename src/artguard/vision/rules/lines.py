@@ -11,7 +11,9 @@ out at every frame.
 
 The counts are kept in memory (:class:`OccupancyCounter`) for the dashboard and for access
 control (people through a doorway per badge granted: tailgating); the rule itself publishes
-only alerts: an entry into a public room while it is closed.
+only alerts: an entry into a public room while it is closed. Staff on shift who badged nearby
+(:mod:`.staff_nearby`) explain such an entry: it is still raised, as ``line_crossing_staff`` at
+low severity naming them.
 """
 
 from __future__ import annotations
@@ -22,7 +24,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from artguard.events import Alert, Detection, EventBase, Severity, TrackedObject
+from artguard.events import (
+    AccessDecision,
+    Alert,
+    Detection,
+    EventBase,
+    EvidenceValue,
+    Severity,
+    TrackedObject,
+)
 from artguard.rules.base import SEVERITY_BY_SECURITY_LEVEL
 from artguard.site import OUTSIDE, Site
 from artguard.site.entities import CountLine
@@ -34,6 +44,7 @@ from artguard.vision.rules.common import (
     local_clock,
     track_label,
 )
+from artguard.vision.rules.staff_nearby import StaffOnSite
 from artguard.vision.rules.zones import AFTER_HOURS_GRACE
 
 BAND_PX = 8.0
@@ -145,7 +156,8 @@ class LineCrossingRule:
     """Counts crossings of each camera line by direction; alerts on entries into closed rooms."""
 
     name = "line_crossing"
-    kinds = frozenset({"detection"})
+    staff_name = "line_crossing_staff"
+    kinds = frozenset({"detection", "access_decision"})
 
     def __init__(
         self,
@@ -153,9 +165,11 @@ class LineCrossingRule:
         occupancy: OccupancyCounter | None = None,
         band_px: float = BAND_PX,
         grace: timedelta = AFTER_HOURS_GRACE,
+        staff: StaffOnSite | None = None,
     ) -> None:
         self._site = site
         self.counter = occupancy or OccupancyCounter(site)
+        self.staff = staff or StaffOnSite(site)
         self._band = band_px
         self._grace = grace
         self._lines: dict[str, list[tuple[CountLine, _LineGeometry]]] = {
@@ -168,10 +182,18 @@ class LineCrossingRule:
         return self.counter.counts()
 
     def on_event(self, event: EventBase) -> list[Alert]:
+        if isinstance(event, AccessDecision):
+            self.staff.record(event)
+            return []
         lines = self._lines.get(event.device_id)
         if not lines or not isinstance(event, Detection):
             return []
         alerts = []
+        first_seen = [
+            self.staff.track(event.device_id, o.track_id, event.site_time)
+            for o in event.objects
+            if is_person(o)
+        ]
         for obj in event.objects:
             track = obj.track_id
             if track is None or not is_person(obj):
@@ -181,7 +203,7 @@ class LineCrossingRule:
                 crossing = self._step(event, track, line, geometry, feet)
                 if crossing is not None:
                     self.counter.record(crossing)
-                    alert = self._closed_room_entry(event, obj, line, crossing)
+                    alert = self._closed_room_entry(event, obj, line, crossing, first_seen)
                     if alert is not None:
                         alerts.append(alert)
         self._forget(event.site_time)
@@ -217,7 +239,12 @@ class LineCrossingRule:
         )
 
     def _closed_room_entry(
-        self, event: Detection, obj: TrackedObject, line: CountLine, crossing: Crossing
+        self,
+        event: Detection,
+        obj: TrackedObject,
+        line: CountLine,
+        crossing: Crossing,
+        first_seen: list[datetime],
     ) -> Alert | None:
         if crossing.to_room == OUTSIDE:
             return None
@@ -227,29 +254,45 @@ class LineCrossingRule:
         came_from = (
             "outside" if crossing.from_room == OUTSIDE else self._site.room(crossing.from_room).name
         )
+        reasons = [
+            f"{track_label(obj.track_id)} crossed '{line.name}' from {came_from} into "
+            f"{room.name} at {local_clock(self._site, crossing.at)}, while {room.name} is "
+            "closed to the public",
+            f"{self.counter.counts().get(room.id, 0)} people now counted in {room.name}",
+        ]
+        evidence: dict[str, EvidenceValue] = {
+            "camera_id": event.device_id,
+            "line_id": line.id,
+            "track_id": obj.track_id,
+            "direction": crossing.direction,
+            "from_room": crossing.from_room,
+            "to_room": crossing.to_room,
+            "occupancy": self.counter.counts().get(room.id, 0),
+        }
+        # everyone in the frame must be staff: a stranger walking in beside a guard is not
+        explained = self.staff.explain(room.id, crossing.at, first_seen)
+        severity = SEVERITY_BY_SECURITY_LEVEL.get(room.security_level, Severity.high)
+        if explained is not None:
+            self.staff.seen(explained, room.id, crossing.at)
+            if not self.staff.news(self.staff_name, room.id, explained, crossing.at):
+                return None  # the same staff came into this room a moment ago: reported
+            severity = Severity.low
+            reasons.insert(
+                0, "could be staff on shift: " + explained.reason(self._site, room.id, crossing.at)
+            )
+            evidence.update(explained.evidence())
+        rule = self.name if explained is None else self.staff_name
         return Alert(
             device_id=event.device_id,
             site_time=event.site_time,
-            rule=self.name,
-            severity=SEVERITY_BY_SECURITY_LEVEL.get(room.security_level, Severity.high),
-            title=f"Entry into {room.name} after hours",
-            reasons=[
-                f"{track_label(obj.track_id)} crossed '{line.name}' from {came_from} into "
-                f"{room.name} at {local_clock(self._site, crossing.at)}, while {room.name} is "
-                "closed to the public",
-                f"{self.counter.counts().get(room.id, 0)} people now counted in {room.name}",
-            ],
-            evidence={
-                "camera_id": event.device_id,
-                "line_id": line.id,
-                "track_id": obj.track_id,
-                "direction": crossing.direction,
-                "from_room": crossing.from_room,
-                "to_room": crossing.to_room,
-                "occupancy": self.counter.counts().get(room.id, 0),
-            },
+            rule=rule,
+            severity=severity,
+            title=f"Entry into {room.name} after hours"
+            + ("" if explained is None else " (staff on duty)"),
+            reasons=reasons,
+            evidence=evidence,
             source_event_ids=[event.id],
-            dedup_key=f"{self.name}:{line.id}:{crossing.direction}",
+            dedup_key=f"{rule}:{line.id}:{crossing.direction}",
             room_id=room.id,
             first_event_time=crossing.at,
         )

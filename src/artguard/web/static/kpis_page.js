@@ -1,5 +1,6 @@
-// The KPIs page (#/kpis): the container the charts module (kpis.js, mountKpis) fills, and the
-// weekly PDF report. The charts module is loaded only when the page is opened.
+// The KPIs page (#/kpis): the container the charts module (kpis.js, mountKpis) fills, the
+// weekly PDF report and the last red-team drill (drill.js). Both modules are loaded only when
+// the page is opened.
 
 import { can } from "./api.js";
 import { h } from "./dom.js";
@@ -10,6 +11,7 @@ export function mount(root) {
     return () => {};
   }
   const charts = h("div", { "data-testid": "kpi-charts", class: "kpi-charts" }, h("p", { class: "muted" }, "Loading charts…"));
+  const drill = h("div", { "data-testid": "last-drill", hidden: true }); // drill.js fills it
   root.append(
     h("h2", { tabindex: "-1" }, "KPIs"),
     h(
@@ -18,6 +20,7 @@ export function mount(root) {
       h("a", { id: "weekly-pdf", href: "/api/reports/weekly.pdf", download: "" }, "Weekly report (PDF)"),
     ),
     charts,
+    drill,
   );
   let cleanup = null;
   let gone = false;
@@ -35,6 +38,13 @@ export function mount(root) {
     .catch((err) => {
       if (gone) return;
       charts.replaceChildren(h("p", { class: "error" }, `The KPI charts could not be loaded: ${err.message}`));
+    });
+  import("./drill.js")
+    .then((module) => (gone ? null : module.mountLastDrill(drill)))
+    .catch((err) => {
+      if (gone) return;
+      drill.hidden = false;
+      drill.replaceChildren(h("p", { class: "error" }, `The last drill could not be loaded: ${err.message}`));
     });
   return () => {
     gone = true;
