@@ -5,21 +5,19 @@ the same SVG."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 from artguard.drill.result import DrillResult
 from artguard.drill.summary import by_scenario
 from artguard.reports import format as fmt
 from artguard.reports.charts import (
-    _LOG_TICKS,
-    BLUE,
     GREEN,
     LIGHT_BLUE,
     LIGHT_GREEN,
     ORANGE,
     Bar,
     Chart,
+    durations_chart,
     hbar_chart,
 )
 from artguard.site.response_policy import TIERS
@@ -64,23 +62,11 @@ def time_to_detect(result: DrillResult) -> Chart:
             continue
         text = f"{fmt.seconds(f.ttd_median_s)} (max {fmt.seconds(f.ttd_max_s)}, n={f.detected})"
         bars.append(Bar(label, f.ttd_median_s, text))
-    top = max((b.value for b in bars), default=1.0)
-    ticks = [t for t in _LOG_TICKS if t[0] <= top]
-    ticks += [t for t in _LOG_TICKS if t[0] > top][:1]
-    top_tick = ticks[-1][0]
-
-    def position(value: float) -> float:
-        return math.log10(max(value, 1.0)) / math.log10(top_tick) if top_tick > 1 else 0.0
-
-    return hbar_chart(
+    return durations_chart(
         "drill-time-to-detect",
         "Time to detect per scenario",
         bars,
-        position=position,
-        colour=BLUE,
-        light=LIGHT_BLUE,
         empty="no scenarios were injected",
-        ticks=ticks,
         note="Median of the detected injections, in simulated time. Log scale.",
     )
 

@@ -225,6 +225,18 @@ def response_times(kpis: dict[str, Any], site: Site | None = None) -> Chart:
         bars.append(
             Bar(f"{label}: p90", summary["p90"], f"{fmt.seconds(summary['p90'])} (n={n})", True)
         )
+    return durations_chart(
+        "response-times",
+        "Time to detect, acknowledge, resolve",
+        bars,
+        empty="no incidents in this period",
+        note="Median: solid bar; 90th percentile (p90): dashed outline. Log scale.",
+    )
+
+
+def durations_chart(name: str, title: str, bars: list[Bar], *, empty: str, note: str) -> Chart:
+    """Bars of durations in seconds on a log scale, ticked in readable units up to the
+    longest (seconds to days side by side in one chart)."""
     top = max((b.value for b in bars), default=1.0)
     ticks = [t for t in _LOG_TICKS if t[0] <= top]
     ticks += [t for t in _LOG_TICKS if t[0] > top][:1]
@@ -234,15 +246,15 @@ def response_times(kpis: dict[str, Any], site: Site | None = None) -> Chart:
         return math.log10(max(value, 1.0)) / math.log10(top_tick) if top_tick > 1 else 0.0
 
     return hbar_chart(
-        "response-times",
-        "Time to detect, acknowledge, resolve",
+        name,
+        title,
         bars,
         position=position,
         colour=BLUE,
         light=LIGHT_BLUE,
-        empty="no incidents in this period",
+        empty=empty,
         ticks=ticks,
-        note="Median: solid bar; 90th percentile (p90): dashed outline. Log scale.",
+        note=note,
     )
 
 
