@@ -1,15 +1,16 @@
-"""Feeds the demo simulator's events through the real ingestion service, in real time."""
+"""Feeds the simple device simulator's events through the real ingestion service.
+
+``artguard demo`` now runs the digital twin (:mod:`artguard.demo.twin_runner`); this simulator
+and its feeder remain as a light traffic generator for tests of the door, tailgating and
+sensor rules (a day in seconds, without the twin's visitors and cameras)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from datetime import timedelta
 
 from artguard.access.request import AccessRequest
-from artguard.demo.doors import start_demo_doors
 from artguard.demo.simulator import DemoSimulator
-from artguard.events import AccessAttempt, EventBase, utcnow
+from artguard.events import AccessAttempt, EventBase
 from artguard.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -37,31 +38,3 @@ async def feed(runtime: Runtime, simulator: DemoSimulator, events: list[EventBas
             log.error("demo event rejected: %s", rejection)
         accepted += len(result.accepted)
     return accepted
-
-
-def seed_access_baseline(runtime: Runtime, simulator: DemoSimulator, days: int = 28) -> int:
-    """Give the demo four weeks of learned badge habits, as a site running a month would have,
-    so the access anomaly checks judge the simulated staff against their usual behaviour."""
-    learned = runtime.access.behaviour.baseline.learn(simulator.past_grants(utcnow(), days))
-    log.info("demo: access baseline learned from %d simulated past badges", learned)
-    return learned
-
-
-async def run_simulator(
-    runtime: Runtime,
-    *,
-    seed: int = 7,
-    incident_every: timedelta = timedelta(minutes=3),
-    interval_s: float = 0.5,
-) -> None:
-    """Run until cancelled; each half second, submit whatever the simulated devices produced."""
-    seed_access_baseline(runtime, DemoSimulator(runtime.site, utcnow(), seed=seed))
-    simulator = DemoSimulator(runtime.site, utcnow(), seed=seed, incident_every=incident_every)
-    doors = start_demo_doors(runtime)  # the lock controllers playbooks command
-    try:
-        while True:
-            await feed(runtime, simulator, simulator.events_until(utcnow()))
-            await asyncio.sleep(interval_s)
-    finally:
-        if doors is not None:
-            await doors.stop()

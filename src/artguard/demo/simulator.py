@@ -1,4 +1,4 @@
-"""Simulated devices for ``artguard demo``: a museum going about its day, in real time.
+"""Simple simulated devices (the demo's before the digital twin; now a test traffic generator).
 
 Staff on shift badge through the doors of their zones (the demo's reader simulator: each
 badge is decided by artguard's access control and the door opens only on a grant); temperature
@@ -9,8 +9,8 @@ dashboard something to show.
 
 The simulator only *produces* events (``events_until``); :func:`artguard.demo.runner.feed`
 sends badges to the access service and everything else through the real ingestion service, so
-the demo exercises the same pipeline as live devices. The full
-digital twin with visitors and red-team drills is a separate, larger component.
+the events exercise the same pipeline as live devices. ``artguard demo`` and the drills use
+the digital twin (:mod:`artguard.twin`), which adds visitors, cameras and attack scenarios.
 """
 
 from __future__ import annotations
