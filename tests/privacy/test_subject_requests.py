@@ -66,6 +66,25 @@ def test_export_of_the_other_person_finds_their_denials_and_lockout_alert(
     assert "Alex Guard" not in json.dumps(document)
 
 
+def test_export_replaces_other_people_named_in_the_same_records(populated: Populated) -> None:
+    """A paging record naming both guards goes into Blair's export with Alex replaced."""
+    AuditLog(populated.runtime.engine).append(
+        "system:escalation",
+        "incident.escalated",
+        "inc-test",
+        {"why": "all on-duty guards: Alex Guard, Blair Keeper", "recipients": ["p-1", "p-2"]},
+    )
+    document = _export(populated, "p-2")
+    (entry,) = [e for e in document["audit_entries"] if e["subject"] == "inc-test"]
+    assert entry["details"] == {
+        "why": "all on-duty guards: [another person], Blair Keeper",
+        "recipients": ["[another person]", "p-2"],
+    }
+    text = json.dumps(document)
+    assert "Alex Guard" not in text and "badge-1" not in text and '"p-1"' not in text
+    assert any("[another person]" in note for note in document["notes"])
+
+
 def test_descriptors_only_on_explicit_request_and_zip_has_a_readme(
     populated: Populated, tmp_path: Path
 ) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 
 from artguard.events import utcnow
 from artguard.privacy.subjects import (
+    OTHER_PERSON,
     Subject,
     alerts_naming,
     audit_naming,
@@ -60,6 +61,7 @@ alerts           alerts whose title, reasons or evidence name the person or a cr
 incidents        incidents whose text, reasons, escalations or assignments name them
 guard_location   the last room they were seen in, when they are a guard
 audit_entries    entries of the tamper-evident audit log about them or naming them
+                 (other people named in any section appear as "[another person]")
 counts           how many of each
 notes            what is not in the export and why
 
@@ -105,11 +107,18 @@ def export_subject(
         found_incidents = [jsonable(row) for row in incidents_naming(conn, matcher)]
         audit_entries = list(audit_naming(conn, matcher))
         guard_location = guard_location_of(conn, subject.person_id)
+    others = subject.others_matcher(site)
+    access = {key: others.replace(found) for key, found in access.items()}
+    notifications, other = others.replace(notifications), others.replace(other)
+    found_alerts, found_incidents = others.replace(found_alerts), others.replace(found_incidents)
+    audit_entries = others.replace(audit_entries)
     template, template_status = _template(templates, subject.person_id, options)
     notes = [
         "Camera snapshots and clips are not linked to identities (faces are blurred unless "
         "the site keeps originals) and are not searched by person.",
         "Visitor watch flags use anonymous visitor ids and are never linked to a person.",
+        f"Other people named in these records (their names, person and credential ids) are "
+        f"replaced by {OTHER_PERSON!r}.",
     ]
     if not subject.in_site:
         notes.append(

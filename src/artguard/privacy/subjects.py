@@ -22,6 +22,7 @@ from artguard.site import Site
 from artguard.store.tables import alerts, audit_log, events, guard_locations, incidents
 
 PAGE = 500
+OTHER_PERSON = "[another person]"
 
 ALERT_TEXT_COLUMNS = ("title", "reasons", "evidence")
 INCIDENT_TEXT_COLUMNS = (
@@ -85,6 +86,25 @@ class Subject:
         pseudonyms = pseudonyms or {}
         identifiers = {i: pseudonyms.get(i, i) for i in self.identifiers()}
         names = {self.name: name_replacement} if self.name else {}
+        return Matcher(identifiers, names)
+
+    def others_matcher(self, site: Site) -> Matcher:
+        """A matcher replacing everyone else in the site file by :data:`OTHER_PERSON`.
+
+        An export goes to the subject, so the records it copies (an incident that paged two
+        guards, an escort named in a decision) must not disclose anyone else.
+        """
+        own = {self.person_id, *self.credential_ids, *([self.name] if self.name else [])}
+        identifiers: dict[str, str] = {}
+        names: dict[str, str] = {}
+        for person in site.people:
+            if person.id == self.person_id:
+                continue
+            for text in (person.id, *(c.id for c in person.credentials)):
+                if text not in own:
+                    identifiers[text] = OTHER_PERSON
+            if person.name and person.name not in own:
+                names[person.name] = OTHER_PERSON
         return Matcher(identifiers, names)
 
 
