@@ -7,12 +7,11 @@ to a bus subscriber receiving the incident change that triage announces after co
 incident with its new score. ``--open N`` first opens N unrelated active incidents, so the
 correlation step has candidates to check.
 
-Normal day (``--day``): the demo simulator's ordinary traffic (badges, doors, climate, motion;
-its scripted incidents switched off) for 24 simulated hours through the full pipeline, in
-batches of ``--step`` simulated seconds; prints the incidents by pattern and risk and the
-highest score (issue #5: no high-risk incident). Large steps put a later badge's grant ahead
-of an earlier door opening in one batch, which the door-forced rule (it keeps only the newest
-grant per door) reports as forced: keep the step at 1-2 s.
+Normal day (``--day``): the demo site's digital twin with no attack injected (visitors,
+staff badging through doors decided by access control, guard patrols, climate, cameras) for
+24 simulated hours through the full pipeline, driven as a drill drives it
+(:class:`artguard.drill.runner.Driver`, ``--step`` simulated seconds per step); prints the
+incidents by pattern and risk and the highest score (issue #5: no high-risk incident).
 
     .venv/bin/python bench/triage.py                      # SQLite, 600 alerts
     .venv/bin/python bench/triage.py --open 300           # with 300 active incidents
@@ -38,13 +37,13 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from artguard.config import Settings
-from artguard.demo.runner import feed
-from artguard.demo.simulator import DemoSimulator
+from artguard.drill.runner import Driver, drill_settings, drill_site, seed_access_baseline
 from artguard.events import Alert, EventBase, IncidentChanged, Severity
 from artguard.runtime import Runtime
 from artguard.site import Site, load_site
 from artguard.triage import repository as repo
 from artguard.triage.scoring import risk_band
+from artguard.twin.site_day import build
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_SITE = ROOT / "examples" / "demo-site" / "site.yaml"
@@ -141,38 +140,25 @@ async def filing_latency(settings: Settings, site: Site, n: int, open_first: int
     )
 
 
-class OrdinaryDay(DemoSimulator):
-    """The demo's traffic without its scripted incidents."""
-
-    def _door_forced(self, at: datetime) -> None: ...
-    def _humidity_excursion(self, at: datetime) -> None: ...
-    def _door_held_open(self, at: datetime) -> None: ...
-    def _mount_knock(self, at: datetime) -> None: ...
-    def _glass_break(self, at: datetime) -> None: ...
-
-
-async def normal_day(settings: Settings, site: Site, hours: float, step_s: float) -> None:
-    start = datetime(2026, 11, 24, 0, 0, tzinfo=UTC)
-    simulator = OrdinaryDay(site, start, seed=5)
-    runtime = Runtime(settings, site, live_clock=False)
+async def normal_day(data_dir: Path, site: Site, hours: float, step_s: float) -> None:
+    start = datetime(2026, 11, 24, 0, 0, tzinfo=site.tz)  # a Tuesday
+    seed = 5
     began = time.perf_counter()
+    day = build(site, start, hours / 24, seed)
+    runtime = Runtime(drill_settings(data_dir), drill_site(site), live_clock=False)
     async with runtime:
-        runtime.access.behaviour.baseline.learn(simulator.past_grants(start, 28))
-        now = start
-        while now < start + timedelta(hours=hours):
-            now += timedelta(seconds=step_s)
-            batch = simulator.events_until(now)
-            if batch:
-                await feed(runtime, simulator, batch)
-            await runtime.rules.tick(now)
+        seed_access_baseline(runtime, start, seed)
+        driver = Driver(runtime, day, step_s)
+        await driver.run()
+        await runtime.actions.drain()
         await runtime.bus.drain()
         with runtime.engine.connect() as conn:
             rows = repo.list_incident_rows(conn, statuses=None, limit=100_000)
     risks = Counter(risk_band(r.score) for r in rows)
     top = max(rows, key=lambda r: r.score or 0.0, default=None)
     print(
-        f"normal day ({hours:g} h simulated in {time.perf_counter() - began:.0f} s): "
-        f"{len(rows)} incidents, risk {dict(risks)}, patterns "
+        f"normal day ({hours:g} h simulated in {time.perf_counter() - began:.0f} s, "
+        f"{driver.fed} events): {len(rows)} incidents, risk {dict(risks)}, patterns "
         f"{dict(Counter(r.pattern for r in rows))}"
     )
     if top is not None:
@@ -204,7 +190,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--day", action="store_true", help="also simulate a normal day")
     parser.add_argument("--hours", type=float, default=24.0, help="length of the normal day")
-    parser.add_argument("--step", type=float, default=1.0, help="simulated seconds per batch")
+    parser.add_argument("--step", type=float, default=1.0, help="simulated seconds per driver step")
     args = parser.parse_args()
     site = load_site(DEMO_SITE)
     with tempfile.TemporaryDirectory() as tmp, throwaway_schema(args.database_url) as url:
@@ -212,7 +198,7 @@ def main() -> None:
         asyncio.run(filing_latency(settings, site, args.n, args.open))
     if args.day:
         with tempfile.TemporaryDirectory() as tmp:
-            asyncio.run(normal_day(Settings(data_dir=Path(tmp)), site, args.hours, args.step))
+            asyncio.run(normal_day(Path(tmp), site, args.hours, args.step))
 
 
 if __name__ == "__main__":

@@ -34,6 +34,10 @@ class Settings:
     sqlite_synchronous: str = "FULL"
     mqtt_ingest_url: str | None = None
     speaker_url: str | None = None
+    inline_writes: bool = False
+    """Commit stored events in the event loop's own thread instead of a worker thread. Only
+    for batch runs where no request waits on the loop (drills): it saves a thread hand-off
+    per commit, which is most of a commit's cost, but blocks the loop while committing."""
     environ: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     """The environment these settings came from; integrations read their own variables here
     (e.g. ``ARTGUARD_FRIGATE_*``), so settings built in code never pick up the process's."""

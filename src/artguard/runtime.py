@@ -38,7 +38,7 @@ from artguard.triage.escalator import Escalator
 from artguard.triage.guards import GuardLocator
 from artguard.triage.incidents import IncidentManager
 from artguard.triage.procedures import ProcedureService
-from artguard.vision.rules import OccupancyCounter
+from artguard.vision.rules import OccupancyCounter, StaffOnSite
 from artguard.visitors.analyser import VisitorAnalyser
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ class Runtime:
         self.bus = bus or create_bus(settings.bus_url, site.id)
         self.audit = AuditLog(self.engine)
         self.tokens = DeviceTokens(self.engine)
-        self.writer = EventWriter(self.engine)
+        self.writer = EventWriter(self.engine, inline=settings.inline_writes)
         self.ingest = IngestService(
             checker=DeviceChecker(site),
             writer=self.writer,
@@ -75,7 +75,8 @@ class Runtime:
         self.mqtt_ingest = self._mqtt_listener()
         self.frigate = frigate_bridge_from_env(settings, site, self.ingest, env=settings.environ)
         self.occupancy = OccupancyCounter(site)
-        self.rules = RuleEngine(self.bus, default_rules(site, self.occupancy))
+        self.staff = StaffOnSite(site)
+        self.rules = RuleEngine(self.bus, default_rules(site, self.occupancy, self.staff))
         self.speaker = self._deterrent_speaker()
         self.evidence_store = EvidenceStore(settings.snapshots_dir, settings.originals_dir)
         self.evidence = self._evidence_recorder()
@@ -137,6 +138,7 @@ class Runtime:
         await self.access.restore(self.engine)
         await asyncio.to_thread(self.visitors.restore)
         await asyncio.to_thread(self.guards.restore)
+        await asyncio.to_thread(self.staff.restore, self.engine)  # before replay: older first
         await self.procedures.sync_active()
         await self.bus.start()
         self.recovered_events = await replay_unanalysed(self.engine, self.rules)

@@ -10,11 +10,14 @@ import pytest
 from artguard.access.pdp import DecisionPoint
 from artguard.access.request import AccessRequest
 from artguard.access.service import decision_event
-from artguard.demo.simulator import DemoSimulator
-from artguard.events import AccessAttempt, Alert, EventBase, SensorReading
+from artguard.events import AccessDecision, Alert, EventBase, SensorReading
 from artguard.rules.passages import PassageCounter
 from artguard.rules.tailgating import BLIND_AFTER, TailgatingRule
 from artguard.site import Site, SiteError, load_site, parse_site
+from artguard.site.entities import OUTSIDE
+from artguard.twin import doors as twin_doors
+from artguard.twin.agents import Agent, Process, Script, Wait, Walker, walk
+from artguard.twin.world import BadgeRequest, World
 from artguard.vision.rules.lines import OccupancyCounter
 from tests.access.helpers import SITE_PATH, TUESDAY_10
 
@@ -204,26 +207,57 @@ def test_site_check_refuses_a_counter_on_a_door_without_readers() -> None:
     assert any("has no readers" in str(p) for p in raised.value.problems), raised.value.problems
 
 
-def test_the_demo_counts_the_people_it_lets_in_at_the_staff_entrance() -> None:
+def test_the_twin_counts_the_people_it_lets_in_at_the_staff_entrance() -> None:
+    """A twin staff member badges at the staff entrance three times (granted, refused,
+    granted), walking in only on a grant and out again by the request to exit: the door's
+    counter counts the two entries (not the refusal, not the exits), and the tailgating rule
+    fed the same grants and counts finds one person per grant."""
     site = load_site(Path(__file__).parents[2] / "src" / "artguard" / "demo" / "site.yaml")
-    start = TUESDAY_10
-    simulator = DemoSimulator(site, start, seed=3, incident_every=timedelta(days=365))
+    world = World(site, TUESDAY_10, seed=3)
+    traffic = twin_doors.install(world)
     door = site.door("d-staff-entrance")
-    person = next(p for p in site.people if p.credentials)
+    counter = site.sensor("pc-staff-entrance")
+    base = traffic.total(counter)  # a cumulative counter starts where years of counting left it
+    walker = Walker(site)
+    agent = Agent(next(p for p in site.people if p.credentials and p.schedule), site)
+
+    def tries(proc: Process) -> Script:
+        for _ in range(3):
+            inside = yield from walk(
+                proc, walker, agent, door.to_room, jitter=lambda: 0.0, first_door=door
+            )
+            if inside:
+                yield Wait(20)
+                yield from walk(proc, walker, agent, OUTSIDE, jitter=lambda: 0.0, first_door=door)
+            yield Wait(60)
+
+    Process(world, tries).start(TUESDAY_10)
+    answers = iter(("grant", "deny", "grant"))
+    rule = TailgatingRule(site, OccupancyCounter(site))
+    alerts: list[Alert] = []
     readings: list[float] = []
-    for i, granted in enumerate((True, False, True)):
-        at = start + timedelta(minutes=i)
-        simulator._passage(door, at, person, hold_s=3)
-        attempt = next(
-            e
-            for e in simulator.events_until(at)
-            if isinstance(e, AccessAttempt) and e.credential_id == person.credentials[0].id
-        )
-        simulator.answer(attempt.id, granted, at)
-        later = simulator.events_until(at + timedelta(seconds=30))
-        readings += [
-            e.value
-            for e in later
-            if isinstance(e, SensorReading) and e.device_id == "pc-staff-entrance"
-        ]
-    assert readings == [1.0, 2.0]  # a running total, one step per person let in
+    while (due := world.next_time()) is not None:
+        for item in world.due(due):
+            if isinstance(item, BadgeRequest):
+                attempt = item.attempt
+                decision = AccessDecision(
+                    device_id=attempt.device_id,
+                    site_time=attempt.site_time,
+                    credential_id=attempt.credential_id,
+                    outcome=next(answers),
+                    risk=0.0,
+                    reasons=["decided by the test"],
+                    person_id=agent.person.id,
+                    door_id=door.id,
+                    room_id=door.to_room,
+                )
+                alerts += rule.on_event(decision.received())
+                world.answer(attempt.id, decision)
+                continue
+            if isinstance(item, SensorReading) and item.device_id == counter.id:
+                readings.append(item.value)
+            alerts += rule.on_event(item.received())
+    alerts += rule.on_tick(world.now + timedelta(minutes=1))
+    assert next(answers, None) is None  # all three badges were presented
+    assert readings == [base + 1, base + 2]  # a running total, one step per person let in
+    assert alerts == []

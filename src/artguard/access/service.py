@@ -6,7 +6,7 @@ Readers reach it three ways, all ending in :meth:`AccessService.decide`:
 * an ``access_attempt`` event with ``granted: null`` sent through ingestion (HTTP or MQTT):
   the answer is published as an ``access_decision`` event, which an MQTT reader receives on
   ``artguard/<site>/access_decision/<reader>``;
-* in process (the demo's reader simulator, the digital twin, ``bench/access.py``).
+* in process (the digital twin's readers in drills and ``artguard demo``, ``bench/access.py``).
 
 Every decision is stored as an ``access_decision`` event and sealed in the audit log before the
 answer is returned. The service also follows door contacts (interlocks), raises the threat level

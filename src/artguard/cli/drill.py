@@ -153,9 +153,9 @@ def drill_command(
     )
     writer = _report_writer() if report is not None else None
     settings = None if no_store else settings_from(data_dir, database_url)  # checked up front
-    quiet_pipeline()
     try:
-        result = asyncio.run(run_drill(spec, workers=workers))
+        with quiet_pipeline():
+            result = asyncio.run(run_drill(spec, workers=workers))
     except SiteDayError as exc:
         raise _fail(str(exc)) from exc
     result.finished_time = utcnow()

@@ -28,8 +28,9 @@ import logging
 import multiprocessing
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -117,6 +118,7 @@ def drill_settings(data_dir: Path) -> Settings:
     return Settings(
         data_dir=data_dir,
         sqlite_synchronous="OFF",  # a throwaway database: no need to survive power loss
+        inline_writes=True,  # nothing waits on the loop but the driver itself
         environ={"ARTGUARD_CAMERAS": "off"},
     )
 
@@ -225,14 +227,22 @@ class Part:
 
 def run_part(part: Part) -> DrillResult:
     """A part in a worker process (its own event loop and runtime)."""
-    quiet_pipeline()
-    return asyncio.run(part.run(None))
+    with quiet_pipeline():
+        return asyncio.run(part.run(None))
 
 
-def quiet_pipeline() -> None:
-    """Only errors from the pipeline: in a drill its warnings are the attacks working
-    (playbooks running, no channel to notify, speakers not configured)."""
-    logging.getLogger("artguard").setLevel(logging.ERROR)
+@contextmanager
+def quiet_pipeline() -> Iterator[None]:
+    """Only errors from the pipeline while the drill runs: in a drill its warnings are the
+    attacks working (playbooks running, no channel to notify, speakers not configured). The
+    level is put back afterwards, so a drill run in a longer-lived process hides nothing else."""
+    logger = logging.getLogger("artguard")
+    before = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
 
 
 def merge(results: Sequence[DrillResult], spec: DrillSpec) -> DrillResult:

@@ -128,8 +128,8 @@ class IngestService:
     ) -> IngestResult:
         """Accept what is valid in ``items``; see the module docstring.
 
-        ``trusted`` skips the token check for in-process senders (the CLI replay, the demo
-        simulator, the digital twin), which run with the server's own privileges.
+        ``trusted`` skips the token check for in-process senders (the CLI replay, the digital
+        twin of drills and the demo), which run with the server's own privileges.
         """
         grant = None if trusted else await self._authenticate(token, source)
         result = IngestResult()

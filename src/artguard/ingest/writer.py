@@ -29,8 +29,10 @@ class _Pending:
 class EventWriter:
     """Durably stores events; ``write`` returns only after the commit."""
 
-    def __init__(self, engine: Engine, max_batch: int = 20_000) -> None:
+    def __init__(self, engine: Engine, max_batch: int = 20_000, inline: bool = False) -> None:
+        """``inline`` commits in the loop's thread (see ``Settings.inline_writes``)."""
         self._engine = engine
+        self._inline = inline
         self._max_batch = max_batch
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
@@ -72,7 +74,10 @@ class EventWriter:
                 group.append(item)
                 size += len(item.events)
             try:
-                new_ids = await asyncio.to_thread(self._commit, group)
+                if self._inline:
+                    new_ids = self._commit(group)
+                else:
+                    new_ids = await asyncio.to_thread(self._commit, group)
             except Exception as exc:  # the database failed: every waiter learns it, none is acked
                 for item in group:
                     if not item.done.done():

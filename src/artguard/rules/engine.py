@@ -20,13 +20,16 @@ from artguard.rules.watch import CasingRule
 from artguard.sensors import sensor_rules
 from artguard.site import Site
 from artguard.tasks import cancel
-from artguard.vision.rules import OccupancyCounter, vision_rules
+from artguard.vision.rules import OccupancyCounter, StaffOnSite, vision_rules
 
 log = logging.getLogger(__name__)
 
 
-def default_rules(site: Site, occupancy: OccupancyCounter | None = None) -> list[Rule]:
-    """The rules that run on every site; ``occupancy`` receives the line crossings."""
+def default_rules(
+    site: Site, occupancy: OccupancyCounter | None = None, staff: StaffOnSite | None = None
+) -> list[Rule]:
+    """The rules that run on every site; ``occupancy`` receives the line crossings, ``staff``
+    the access decisions that explain after-hours sightings (see :func:`vision_rules`)."""
     occupancy = occupancy or OccupancyCounter(site)
     return [
         DoorForcedRule(site),
@@ -36,7 +39,7 @@ def default_rules(site: Site, occupancy: OccupancyCounter | None = None) -> list
         SensorTamperRule(site),
         *sensor_rules(site),
         AccessDecisionRule(site),
-        *vision_rules(site, occupancy),
+        *vision_rules(site, occupancy, staff),
         TailgatingRule(site, occupancy),
         CasingRule(site),
     ]

@@ -25,6 +25,7 @@ from artguard.site.schedule import Holiday, Schedule, schedule_active
 
 DeviceKind = Literal["reader", "lock", "camera", "sensor", "door"]
 T = TypeVar("T")
+SCHEDULE_CACHE_SIZE = 4096
 
 
 class Site(SiteModel):
@@ -164,8 +165,24 @@ class Site(SiteModel):
         return self._index.adjacent.get(room_id, frozenset())
 
     def in_schedule(self, schedule_id: str, at: datetime) -> bool:
-        """Whether the schedule is on at aware instant ``at`` (site time, holidays respected)."""
-        return schedule_active(self.schedule(schedule_id), at, self.tz, self._index.holidays)
+        """Whether the schedule is on at aware instant ``at`` (site time, holidays respected).
+
+        Answers are cached per whole minute: windows start and end on whole minutes, and the
+        rules ask this for nearly every event.
+        """
+        index = self._index
+        if at.tzinfo is None:  # schedule_active says what is wrong
+            return schedule_active(self.schedule(schedule_id), at, self.tz, index.holidays)
+        key = (schedule_id, int(at.timestamp()) // 60)
+        known = index.schedule_minutes.get(key)
+        if known is not None:
+            return known
+        active = schedule_active(self.schedule(schedule_id), at, self.tz, index.holidays)
+        if schedule_id in index.minute_schedules:
+            if len(index.schedule_minutes) >= SCHEDULE_CACHE_SIZE:
+                index.schedule_minutes.clear()
+            index.schedule_minutes[key] = active
+        return active
 
     def is_open_to_public(self, room_id: str, at: datetime) -> bool:
         room = self.room(room_id)
@@ -217,6 +234,10 @@ class _Index:
     device_kinds: dict[str, DeviceKind] = field(default_factory=dict)
     device_rooms: dict[str, str] = field(default_factory=dict)
     device_ids: frozenset[str] = frozenset()
+    minute_schedules: frozenset[str] = frozenset()
+    """Schedules whose windows all start and end on whole minutes (answers can be cached)."""
+    schedule_minutes: dict[tuple[str, int], bool] = field(default_factory=dict)
+    """Cached ``in_schedule`` answers by (schedule id, minutes since the epoch)."""
 
     @classmethod
     def build(cls, site: Site) -> _Index:
@@ -233,6 +254,15 @@ class _Index:
             schedules=_by_id(site.schedules),
             holidays=frozenset(h.date for h in site.holidays),
             adjacent=_symmetric_adjacency(site.rooms),
+            minute_schedules=frozenset(
+                s.id
+                for s in site.schedules
+                if all(
+                    t.second == 0 and t.microsecond == 0
+                    for w in s.windows
+                    for t in (w.start, w.end)
+                )
+            ),
         )
         for door in site.doors:
             inside = door.from_room if door.to_room == OUTSIDE else door.to_room

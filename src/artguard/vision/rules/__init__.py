@@ -33,11 +33,14 @@ __all__ = [
 ]
 
 
-def vision_rules(site: Site, occupancy: OccupancyCounter | None = None) -> list[Rule]:
+def vision_rules(
+    site: Site, occupancy: OccupancyCounter | None = None, staff: StaffOnSite | None = None
+) -> list[Rule]:
     """Every vision rule for ``site``; ``occupancy`` receives the line crossings (a new
     counter when None; pass one to read live occupancy from the API). The after-hours rules
-    share one view of where staff on shift badged."""
-    staff = StaffOnSite(site)
+    share one view of where staff on shift badged, ``staff`` (new when None; pass one to
+    restore it at start)."""
+    staff = staff or StaffOnSite(site)
     return [
         BarrierRule(site),
         RestrictedZoneRule(site),

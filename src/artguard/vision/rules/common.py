@@ -116,6 +116,10 @@ class CameraRooms:
     def home(self) -> str:
         return self._rooms[0].id
 
+    @property
+    def room_ids(self) -> list[str]:
+        return [room.id for room in self._rooms]
+
     def at_floor(self, floor_xy: Point | None) -> str | None:
         if floor_xy is None:
             return None

@@ -26,16 +26,24 @@ What this cannot tell: a lone stranger who appears on camera after a guard on sh
 a room that guard could be in (the guard sitting in the office after a round). The rules
 therefore still raise such a sighting, at low severity and naming the staff member, so the
 control room can check with the guard on the radio.
+
+The whereabouts live in memory. At start the runtime gives :meth:`StaffOnSite.restore` the
+stored access decisions of the last ``window``, so a guard who badged in before a restart is
+still known after it.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from artguard.events import AccessDecision
+from sqlalchemy import Engine, select
+
+from artguard.events import AccessDecision, parse_event_json, utcnow
 from artguard.site import ALL_ROOMS, OUTSIDE, Person, Site
+from artguard.store.tables import events
 from artguard.triage.walking import WalkingTimes
 from artguard.vision.rules.common import local_clock
 
@@ -52,6 +60,12 @@ TRACK_FORGET = timedelta(seconds=10)
 BRISK_M_PER_S = 2.5
 """Walking pace for the "could have got there" test: faster than anyone walks, so a guard in a
 hurry is not taken for a stranger."""
+RESTORE_LIMIT = 20_000
+"""At most this many stored decisions (the newest) are read at start: an hour of badging at a
+busy site is a few hundred; the bound keeps a flood of events from stalling the start."""
+RESTORE_PAGE = 1000
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -144,6 +158,29 @@ class StaffOnSite:
             person, room, decision.site_time, decision.door_id, room, decision.site_time
         )  # a badge restarts the trail
 
+    def restore(
+        self, engine: Engine, now: datetime | None = None, limit: int = RESTORE_LIMIT
+    ) -> int:
+        """Feed :meth:`record` the ``access_decision`` events stored in the ``window`` before
+        ``now`` (by received time; default: the wall clock), in arrival order as if it had been
+        running; returns how many were fed. Synchronous: call at start-up, before events flow.
+
+        Why ``window`` and no more: a grant explains sightings for ``window`` after it, or
+        longer only through the sightings that carried the person's place on since, and those
+        are not replayed (the rule engine's own recovery replays minutes of detections, not an
+        hour). So an older grant could explain nothing after a restart, while a shorter read
+        would forget a guard who badged into the office between rounds. A stored event that
+        does not parse is logged and skipped; past ``limit`` the oldest are left out.
+        """
+        since = (now or utcnow()) - self._window
+        fed = 0
+        for decision in _stored_decisions(engine, since, limit):
+            self.record(decision)
+            fed += 1
+        if fed:
+            log.info("staff on site: %d access decisions since %s replayed", fed, since.isoformat())
+        return fed
+
     def track(self, camera_id: str, track_id: int | None, at: datetime) -> datetime:
         """Record a person seen on ``camera_id`` at ``at``; when their track was first seen
         (``at`` for an untracked person: nothing says they were there before). Feed every
@@ -204,6 +241,41 @@ class StaffOnSite:
             return True
         seconds = self._walking.seconds(w.room_id, room_id)
         return seconds is not None and seconds / 2 <= elapsed.total_seconds()
+
+
+def _stored_decisions(engine: Engine, since: datetime, limit: int) -> list[AccessDecision]:
+    """The newest ``limit`` access decisions received since ``since``, oldest first.
+
+    Read newest first in pages (so a cut leaves out the oldest, which matter least), then
+    parsed one by one: one bad row costs that row only.
+    """
+    rows: list[tuple[str, str]] = []  # (event id, payload), newest first
+    before: int | None = None
+    with engine.connect() as conn:
+        while len(rows) < limit:
+            stmt = select(events.c.seq, events.c.id, events.c.payload).where(
+                events.c.kind == "access_decision", events.c.received_time >= since
+            )
+            if before is not None:
+                stmt = stmt.where(events.c.seq < before)
+            size = min(RESTORE_PAGE, limit - len(rows))
+            page = conn.execute(stmt.order_by(events.c.seq.desc()).limit(size)).all()
+            rows.extend((row.id, row.payload) for row in page)
+            if len(page) < size:
+                break
+            before = page[-1].seq
+    if len(rows) >= limit:
+        log.warning("staff on site: restore read its limit of %d decisions", limit)
+    decisions = []
+    for event_id, payload in reversed(rows):
+        try:
+            event = parse_event_json(payload)
+        except ValueError:  # pydantic's ValidationError and bad JSON both are
+            log.warning("staff on site: stored event %s does not parse, skipped", event_id)
+            continue
+        if isinstance(event, AccessDecision):
+            decisions.append(event)
+    return decisions
 
 
 def _match(allowed: list[list[int]]) -> list[int] | None:

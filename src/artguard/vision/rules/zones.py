@@ -168,11 +168,17 @@ class AfterHoursPresenceRule:
         if rooms is None or not isinstance(event, Detection):
             return []
         self._presence.prune(event.site_time)
+        # In opening hours none of the camera's rooms is closed: skip placing each person.
+        any_closed = any(
+            closed_to_public(self._site, r, event.site_time, self._grace) for r in rooms.room_ids
+        )
         closed: list[tuple[TrackedObject, str, datetime]] = []
         for obj in event.objects:
             if not is_person(obj):
                 continue
             since = self.staff.track(event.device_id, obj.track_id, event.site_time)
+            if not any_closed:
+                continue
             room_id = rooms.of_pixel(foot_point(obj), obj.floor_xy)
             if closed_to_public(self._site, room_id, event.site_time, self._grace):
                 closed.append((obj, room_id, since))
