@@ -2,7 +2,9 @@
 
 Each ``write`` call waits until its events are committed. While one transaction is being
 committed, new calls queue up and go together in the next one, so throughput grows with load
-while a lone event still commits at once (no timer-based batching latency).
+while a lone event still commits at once (no timer-based batching latency). On SQLite the
+commits go through one raw connection (:class:`~artguard.store.sqlite_raw.RawSqlite`), as the
+audit group commit's do.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from sqlalchemy import Engine
 
 from artguard.events import EventBase
 from artguard.store.db import writing
-from artguard.store.events import insert_events
+from artguard.store.events import insert_events, insert_sqlite
+from artguard.store.sqlite_raw import RawSqlite
 
 
 @dataclass
@@ -33,6 +36,8 @@ class EventWriter:
         """``inline`` commits in the loop's thread (see ``Settings.inline_writes``)."""
         self._engine = engine
         self._inline = inline
+        self._raw: RawSqlite | None = None
+        """SQLite: one raw connection for the commits (opened at the first)."""
         self._max_batch = max_batch
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
@@ -51,6 +56,9 @@ class EventWriter:
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
         self._task = None
+        if self._raw is not None:
+            self._raw.close()
+            self._raw = None
 
     async def write(self, batch: Sequence[EventBase]) -> set[str]:
         """Store ``batch``; returns the ids that were not stored before."""
@@ -98,8 +106,14 @@ class EventWriter:
                 if event.id not in seen:
                     seen.add(event.id)
                     unique.append(event)
-        with writing(self._engine) as conn:
-            new_ids = insert_events(conn, unique)
+        if self._engine.dialect.name == "sqlite":
+            if self._raw is None:
+                self._raw = RawSqlite(self._engine)
+            with self._raw.transaction() as db:
+                new_ids = insert_sqlite(db.execute, db.executemany, unique)
+        else:
+            with writing(self._engine) as conn:
+                new_ids = insert_events(conn, unique)
         self.commits += 1
         self.rows += len(new_ids)
         return new_ids

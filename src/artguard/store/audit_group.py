@@ -18,7 +18,6 @@ itself was not (``docs/access.md``, Latency).
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,8 +27,8 @@ from sqlalchemy import Engine
 from artguard.events import EventBase, event_to_json, utcnow
 from artguard.store.audit import AuditEntry, AuditLog, AuditRecord, _prepare
 from artguard.store.audit_chain import GENESIS_HASH, canonical_json, entry_hash
-from artguard.store.db import write_lock
 from artguard.store.events import _sqlite_time
+from artguard.store.sqlite_raw import RawSqlite
 from artguard.tasks import cancel
 
 _HEAD = "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
@@ -55,18 +54,9 @@ class SqliteAppender:
     """
 
     def __init__(self, engine: Engine) -> None:
-        if engine.dialect.name != "sqlite":
-            raise ValueError(f"SqliteAppender needs a SQLite engine, not {engine.dialect.name}")
-        self._lock = write_lock(engine)
-        self._raw = engine.raw_connection()
-        db = self._raw.driver_connection
-        assert isinstance(db, sqlite3.Connection)
-        self._db = db
-        self._db.isolation_level = None  # transactions are begun and ended explicitly below
+        self._raw = RawSqlite(engine)
 
     def close(self) -> None:
-        # Detached, so the pool never hands out a connection left in autocommit mode.
-        self._raw.detach()
         self._raw.close()
 
     def append(
@@ -74,21 +64,13 @@ class SqliteAppender:
     ) -> list[AuditEntry]:
         prepared = [_prepare(AuditRecord.coerce(r)) for r in records]
         event_rows = _event_rows(events)
-        with self._lock:
-            db = self._db
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                head = db.execute(_HEAD).fetchone()
-                seq, prev_hash = (head[0], head[1]) if head else (0, GENESIS_HASH)
-                sealed = _seal(prepared, seq, prev_hash)
-                if event_rows:
-                    db.executemany(_INSERT_EVENT, event_rows)
-                db.executemany(_INSERT_AUDIT, [_audit_row(e) for e in sealed])
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
+        with self._raw.transaction() as db:
+            head = db.execute(_HEAD).fetchone()
+            seq, prev_hash = (head[0], head[1]) if head else (0, GENESIS_HASH)
+            sealed = _seal(prepared, seq, prev_hash)
+            if event_rows:
+                db.executemany(_INSERT_EVENT, event_rows)
+            db.executemany(_INSERT_AUDIT, [_audit_row(e) for e in sealed])
         return sealed
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -57,14 +57,18 @@ def _sqlite_time(value: datetime | None) -> str | None:
     return utc.isoformat(sep=" ", timespec="microseconds")  # == SQLITE_TIME_FORMAT, faster
 
 
-def _sqlite_stored_ids(conn: Connection, ids: Sequence[str]) -> set[str]:
+Execute = Callable[[str, Any], Iterable[Sequence[Any]]]
+"""Runs one SQL statement with its parameters (a list of tuples: once per tuple) and returns
+its rows: ``Connection.exec_driver_sql`` or a raw ``sqlite3`` cursor's execute."""
+
+
+def _sqlite_stored_ids(execute: Execute, ids: Sequence[str]) -> set[str]:
     found: set[str] = set()
     for start in range(0, len(ids), 500):
         chunk = tuple(ids[start : start + 500])
         marks = ",".join("?" * len(chunk))
         found.update(
-            row[0]
-            for row in conn.exec_driver_sql(f"SELECT id FROM events WHERE id IN ({marks})", chunk)
+            row[0] for row in execute(f"SELECT id FROM events WHERE id IN ({marks})", chunk)
         )
     return found
 
@@ -83,8 +87,8 @@ def _sqlite_rows(batch: Sequence[EventBase]) -> list[tuple[Any, ...]]:
     return rows
 
 
-def _insert_sqlite(conn: Connection, batch: Sequence[EventBase]) -> set[str]:
-    """SQLite fast path, bypassing SQLAlchemy's statement building.
+def insert_sqlite(execute: Execute, execute_many: Execute, batch: Sequence[EventBase]) -> set[str]:
+    """SQLite fast path, bypassing SQLAlchemy's statement building; returns the new ids.
 
     From SQLite 3.35 one multi-row ``INSERT OR IGNORE ... RETURNING id`` per chunk says which
     rows were new (ignored rows are not returned). Older SQLite has no RETURNING: the ids
@@ -98,13 +102,13 @@ def _insert_sqlite(conn: Connection, batch: Sequence[EventBase]) -> set[str]:
             chunk = rows[start : start + ROWS_PER_STATEMENT]
             values = ",".join([_ROW_MARKS] * len(chunk))
             params = tuple(value for row in chunk for value in row)
-            result = conn.exec_driver_sql(f"{_SQLITE_INSERT_MANY} {values} RETURNING id", params)
+            result = execute(f"{_SQLITE_INSERT_MANY} {values} RETURNING id", params)
             new.update(row[0] for row in result)
         return new
-    existing = _sqlite_stored_ids(conn, [e.id for e in batch])
+    existing = _sqlite_stored_ids(execute, [e.id for e in batch])
     rows = _sqlite_rows([e for e in batch if e.id not in existing])
     if rows:
-        conn.exec_driver_sql(_SQLITE_INSERT, rows)
+        execute_many(_SQLITE_INSERT, rows)
     return {row[0] for row in rows}
 
 
@@ -116,7 +120,7 @@ def insert_events(conn: Connection, batch: Sequence[EventBase]) -> set[str]:
     if not batch:
         return set()
     if conn.dialect.name == "sqlite":
-        return _insert_sqlite(conn, batch)
+        return insert_sqlite(conn.exec_driver_sql, conn.exec_driver_sql, batch)
     rows = [event_row(e) for e in batch]
     stmt = _insert_for(conn).on_conflict_do_nothing(index_elements=["id"]).returning(events.c.id)
     return {row[0] for row in conn.execute(stmt, rows)}
