@@ -22,6 +22,7 @@ from artguard.api.app import create_app
 from artguard.config import Settings
 from artguard.events import Alert, Severity
 from artguard.evidence import EvidenceRecorder
+from artguard.evidence.clip import count_frames
 from artguard.runtime import Runtime
 from artguard.site import Site, load_site
 from artguard.triage import repository as repo
@@ -130,10 +131,12 @@ async def test_originals_and_clips_only_when_the_site_enables_them(
     original = cv2.imread(str(found.original))
     assert original.shape == (360, 640, 3)  # the frame as analysed: no caption band
     assert found.clip is not None and found.sidecar["clip_frames"] >= 6
+    assert found.clip.suffix == ".webm" and found.sidecar["clip"] == found.clip.name
     capture = cv2.VideoCapture(str(found.clip))
     ok, first = capture.read()
     capture.release()
     assert ok and first.shape[1] == 640
+    assert count_frames(found.clip) == found.sidecar["clip_frames"]
 
 
 async def test_door_alerts_get_none_and_a_failing_renderer_never_stops_alerting(

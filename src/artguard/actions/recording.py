@@ -5,7 +5,8 @@ analysed in this process. A camera whose frames this process does not see (Friga
 whose worker is not running), or a site with clips turned off (``evidence.clip``), cannot be
 recorded; the action's detail says so per camera instead of pretending. A recording is a
 collection task: it copies new ring frames every second until the time is up, then encodes
-them (faces blurred like every stored picture) to ``<snapshots>/<day>/<recording id>.avi``.
+them (faces blurred like every stored picture) to ``<snapshots>/alerts/<day>/<recording
+id>.webm`` (``.avi`` where OpenCV cannot write VP8: see :mod:`artguard.evidence.clip`).
 """
 
 from __future__ import annotations
@@ -97,5 +98,4 @@ class ClipRecording:
         span = (ordered[-1].timestamp - ordered[0].timestamp).total_seconds()
         fps = (len(ordered) - 1) / span if span > 0 else 5.0
         path = self._recorder.store.clip_path(recording_id, start)
-        encode_clip(images, min(max(fps, 1.0), 30.0), path)
-        return str(path)
+        return str(encode_clip(images, min(max(fps, 1.0), 30.0), path).path)

@@ -100,7 +100,8 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], str] = {
     # evidence
     ("GET", "/api/alerts/{alert_id}/evidence"): "evidence.read",
     ("GET", "/api/alerts/{alert_id}/evidence/snapshot.jpg"): "evidence.read",
-    ("GET", "/api/alerts/{alert_id}/evidence/clip.avi"): "evidence.read",
+    ("GET", "/api/alerts/{alert_id}/evidence/clip.webm"): "evidence.read",
+    ("GET", "/api/alerts/{alert_id}/evidence/clip.avi"): "evidence.read",  # clips before WebM
     ("GET", "/api/alerts/{alert_id}/evidence/original.jpg"): "evidence.read_original",
     # access control
     ("GET", "/api/access/threat-level"): "access.read",

@@ -1,5 +1,9 @@
 """Alert evidence: ``/api/alerts/{id}/evidence`` (metadata), ``.../snapshot.jpg``,
-``.../clip.avi`` and ``.../original.jpg``.
+``.../clip.webm`` (or ``.../clip.avi``) and ``.../original.jpg``.
+
+Clips are VP8 WebM, which browsers play inline; those recorded before WebM, or by an OpenCV
+without a VP8 encoder, are MJPG AVI and stay downloadable at ``clip.avi``. Each clip route
+serves only its own format, and the metadata's ``clip_url`` names the one that exists.
 
 The snapshot and clip have faces blurred (unless the site turned blurring off). The unblurred
 original exists only when the site keeps originals, and every fetch of it is written to the
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+from pathlib import PurePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -23,11 +28,18 @@ from fastapi.responses import FileResponse
 from sqlalchemy import Engine
 
 from artguard.api.guard import actor_of
+from artguard.evidence.clip import AVI, WEBM, ClipFormat
 from artguard.evidence.store import EvidenceNotFound, EvidenceStore, StoredEvidence
 from artguard.store.audit import AuditLog
 from artguard.triage import repository as repo
 
 ORIGINAL_VIEWED = "evidence.original_viewed"
+
+
+def _clip_url(base: str, clip_name: str | None) -> str | None:
+    """The route of a stored clip, by the suffix of its file (``.webm``, or ``.avi`` for old
+    clips); ``None`` when there is no clip."""
+    return f"{base}/clip{PurePath(clip_name).suffix}" if clip_name else None
 
 
 def _summary(sidecar: dict[str, Any]) -> dict[str, Any]:
@@ -40,7 +52,7 @@ def _summary(sidecar: dict[str, Any]) -> dict[str, Any]:
         "track_id": sidecar.get("track_id"),
         "people": sidecar.get("people"),
         "snapshot_url": f"{base}/snapshot.jpg",
-        "clip_url": f"{base}/clip.avi" if sidecar.get("clip") else None,
+        "clip_url": _clip_url(base, sidecar.get("clip")),
     }
 
 
@@ -85,7 +97,7 @@ def evidence_router(store: EvidenceStore, audit: AuditLog, engine: Engine) -> AP
         base = f"/api/alerts/{alert_id}/evidence"
         body |= {
             "snapshot_url": f"{base}/snapshot.jpg" if own else None,
-            "clip_url": f"{base}/clip.avi" if own and own.clip else None,
+            "clip_url": _clip_url(base, own.clip.name if own and own.clip else None),
             "original_url": f"{base}/original.jpg" if own and own.original else None,
             "repeats": sorted(repeats, key=lambda r: r["alert_time"]),
         }
@@ -110,16 +122,38 @@ def evidence_router(store: EvidenceStore, audit: AuditLog, engine: Engine) -> AP
         found = await find(alert_id)
         return FileResponse(found.snapshot, media_type="image/jpeg")
 
-    @router.get(
-        "/api/alerts/{alert_id}/evidence/clip.avi",
-        summary="The alert's clip (MJPG AVI, faces blurred), when clips are on",
-        response_class=FileResponse,
-    )
-    async def clip(alert_id: str) -> FileResponse:
+    async def clip(alert_id: str, clip_format: ClipFormat, inline: bool) -> FileResponse:
         found = await find(alert_id)
         if found.clip is None:
             raise HTTPException(404, f"no clip stored for alert {alert_id!r}")
-        return FileResponse(found.clip, media_type="video/x-msvideo", filename=found.clip.name)
+        if found.clip.suffix != clip_format.suffix:
+            url = _clip_url(f"/api/alerts/{alert_id}/evidence", found.clip.name)
+            raise HTTPException(
+                404, f"the clip of alert {alert_id!r} is not {clip_format.suffix}: see {url}"
+            )
+        return FileResponse(
+            found.clip,
+            media_type=clip_format.media_type,
+            filename=found.clip.name,
+            content_disposition_type="inline" if inline else "attachment",
+        )
+
+    @router.get(
+        "/api/alerts/{alert_id}/evidence/clip.webm",
+        summary="The alert's clip (VP8 WebM, faces blurred, plays inline), when clips are on",
+        response_class=FileResponse,
+    )
+    async def clip_webm(alert_id: str) -> FileResponse:
+        return await clip(alert_id, WEBM, inline=True)
+
+    @router.get(
+        "/api/alerts/{alert_id}/evidence/clip.avi",
+        summary="The alert's clip when it is MJPG AVI (recorded before WebM, or by an OpenCV "
+        "without VP8), a download",
+        response_class=FileResponse,
+    )
+    async def clip_avi(alert_id: str) -> FileResponse:
+        return await clip(alert_id, AVI, inline=False)
 
     @router.get(
         "/api/alerts/{alert_id}/evidence/original.jpg",

@@ -286,11 +286,11 @@ class EvidenceRecorder:
         span = (frames[-1].timestamp - frames[0].timestamp).total_seconds()
         fps = (len(frames) - 1) / span if span > 0 else camera.fps
         path = self.store.clip_path(alert.id, frame.timestamp)
-        count = encode_clip(images, min(max(fps, 1.0), 30.0), path)
+        clip = encode_clip(images, min(max(fps, 1.0), 30.0), path)
         self.stats.clips += 1
         return {
-            "clip": path.name,
-            "clip_frames": count,
+            "clip": clip.path.name,
+            "clip_frames": clip.frames,
             "clip_start": frames[0].timestamp.isoformat(),
             "clip_end": frames[-1].timestamp.isoformat(),
         }

@@ -4,7 +4,9 @@ Layout (``<day>`` is the UTC date of the alert's frame)::
 
     <data dir>/snapshots/alerts/<day>/<alert id>.jpg    blurred snapshot, overlays drawn
     <data dir>/snapshots/alerts/<day>/<alert id>.json   sidecar: what the snapshot shows
-    <data dir>/snapshots/alerts/<day>/<alert id>.avi    optional clip (MJPG)
+    <data dir>/snapshots/alerts/<day>/<alert id>.webm   optional clip (VP8; .avi, MJPG, when
+                                                        written before WebM or by an OpenCV
+                                                        without a VP8 encoder)
     <data dir>/originals/alerts/<day>/<alert id>.jpg    unblurred frame, only when enabled
 
 Snapshots and clips are purged with ``retention.snapshots``, originals (a separate tree, so a
@@ -29,6 +31,8 @@ from artguard.events import ID_PATTERN
 _ID = re.compile(ID_PATTERN)
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FOLDER = "alerts"
+CLIP_SUFFIXES = (".webm", ".avi")
+"""A clip is one of these (see :mod:`artguard.evidence.clip`); the first found is served."""
 
 
 class EvidenceNotFound(LookupError):
@@ -65,8 +69,9 @@ class EvidenceStore:
         return _write(path, jpeg)
 
     def clip_path(self, alert_id: str, frame_time: datetime) -> Path:
-        """Where the clip goes (the encoder writes it; see :func:`publish_file`)."""
-        return self.folder(frame_time) / f"{_checked(alert_id)}.avi"
+        """Where the clip goes (the encoder writes it, and changes the suffix to ``.avi`` when
+        it has to fall back to MJPG; see :func:`artguard.evidence.clip.encode_clip`)."""
+        return self.folder(frame_time) / f"{_checked(alert_id)}{CLIP_SUFFIXES[0]}"
 
     def write_sidecar(self, alert_id: str, frame_time: datetime, sidecar: dict[str, Any]) -> Path:
         text = json.dumps(sidecar, indent=2, sort_keys=True, default=str)
@@ -82,13 +87,14 @@ class EvidenceStore:
             raise EvidenceNotFound(f"no evidence stored for alert {alert_id!r}")
         sidecar = json.loads(sidecar_path.read_text(encoding="utf-8"))
         day = sidecar_path.parent.name
-        clip = sidecar_path.with_suffix(".avi")
+        clips = (sidecar_path.with_suffix(suffix) for suffix in CLIP_SUFFIXES)
+        clip = next((path for path in clips if path.is_file()), None)
         original = self.originals_root / day / f"{alert_id}.jpg"
         return StoredEvidence(
             alert_id=alert_id,
             sidecar=sidecar,
             snapshot=sidecar_path.with_suffix(".jpg"),
-            clip=clip if clip.is_file() else None,
+            clip=clip,
             original=original if original.is_file() else None,
         )
 

@@ -41,6 +41,7 @@ class EventWriter:
         self._max_batch = max_batch
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        self._committing = False
         self.commits = 0
         self.rows = 0
 
@@ -51,7 +52,9 @@ class EventWriter:
     async def stop(self) -> None:
         if self._task is None:
             return
-        while not self._queue.empty():
+        # Queued batches and the one being committed finish first: a commit runs on in its
+        # thread even when the task awaiting it is cancelled, and needs the connection.
+        while not self._queue.empty() or self._committing:
             await asyncio.sleep(0.01)
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
@@ -81,6 +84,7 @@ class EventWriter:
                 item = self._queue.get_nowait()
                 group.append(item)
                 size += len(item.events)
+            self._committing = True
             try:
                 if self._inline:
                     new_ids = self._commit(group)
@@ -91,6 +95,8 @@ class EventWriter:
                     if not item.done.done():
                         item.done.set_exception(exc)
                 continue
+            finally:
+                self._committing = False
             unclaimed = set(new_ids)  # an id sent twice in one group is new for its first sender
             for item in group:
                 mine = {e.id for e in item.events} & unclaimed

@@ -130,8 +130,8 @@ class EvidenceSettings(SiteModel):
     )
     clip: bool = Field(
         default=False,
-        description="Also store a short clip (MJPG .avi, faces blurred, overlays drawn) "
-        "around each camera alert.",
+        description="Also store a short clip (VP8 .webm, MJPG .avi where OpenCV has no VP8; faces "
+        "blurred, overlays drawn) around each camera alert.",
     )
     clip_seconds_before: float = Field(
         default=3.0, ge=0, le=10, description="Clip seconds before the alert's frame."

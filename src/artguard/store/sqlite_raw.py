@@ -32,9 +32,11 @@ class RawSqlite:
         self.db.isolation_level = None  # transactions are begun and ended explicitly below
 
     def close(self) -> None:
-        # Detached, so the pool never hands out a connection left in autocommit mode.
-        self._raw.detach()
-        self._raw.close()
+        # Under the lock, so a transaction in another thread finishes first; detached, so the
+        # pool never hands out a connection left in autocommit mode.
+        with self._lock:
+            self._raw.detach()
+            self._raw.close()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -94,6 +94,32 @@ function contributions(incident) {
   );
 }
 
+// Clips are WebM (VP8), which browsers play inline; clips recorded before that are MJPG AVI,
+// which they do not, so those only get the download link.
+function isWebm(url) {
+  return url.endsWith(".webm");
+}
+
+function clipLink(url) {
+  return h("a", { href: url, download: "" }, isWebm(url) ? "download clip (WebM)" : "clip (AVI, download)");
+}
+
+function clipPlayer(url, alert) {
+  if (!isWebm(url)) return null;
+  const video = h("video", {
+    src: url,
+    controls: true,
+    muted: true,
+    playsinline: true,
+    preload: "metadata",
+    width: 640,
+    "data-testid": "clip",
+    "aria-label": `Clip for “${alert.title}”, faces blurred`,
+  });
+  video.muted = true; // the attribute alone does not mute an element created by script
+  return video;
+}
+
 async function snapshots(alerts) {
   const box = h("div", { class: "snapshots" });
   if (!can("evidence.read")) {
@@ -131,8 +157,9 @@ async function snapshots(alerts) {
           {},
           `${clock(meta.frame_time || alert.first_event_time)} · ${meta.camera_id || alert.device_id}`,
           meta.clip_url ? " · " : "",
-          meta.clip_url ? h("a", { href: meta.clip_url }, "clip (AVI)") : null,
+          meta.clip_url ? clipLink(meta.clip_url) : null,
         ),
+        meta.clip_url ? clipPlayer(meta.clip_url, alert) : null,
       ),
     );
   }
