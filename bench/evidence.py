@@ -10,7 +10,8 @@ analyse ``--frames`` frames at 5 fps once; then, on those analysed frames:
 * **snapshot**: one alert's evidence as the recorder makes it, for every frame with people:
   BlazeFace face search in the people's head crops + fail-safe head blur, overlays and caption,
   JPEG encode (quality 90); with and without blurring;
-* **clip**: rendering and MJPG-encoding a 6-second clip (30 frames).
+* **clip**: rendering and encoding a 6-second clip (30 frames; VP8 WebM, or MJPG AVI where
+  this OpenCV cannot write VP8).
 
 Times are wall clock per call after a warm-up, one onnxruntime thread. Figures measured while
 other work loads the machine are noisy.
@@ -152,13 +153,13 @@ def main() -> int:
     ]
     t1 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "clip.avi"
-        count = encode_clip(images, 5.0, path)
-        size = path.stat().st_size
+        clip = encode_clip(images, 5.0, Path(tmp) / "clip")
+        size = clip.path.stat().st_size
     t2 = time.perf_counter()
     print(
-        f"clip: {count} frames {images[0].shape[1]}x{images[0].shape[0]}: render+blur "
-        f"{t1 - t0:.2f} s, MJPG encode+verify {t2 - t1:.2f} s, {size / 1e6:.1f} MB"
+        f"clip: {clip.frames} frames {images[0].shape[1]}x{images[0].shape[0]}: render+blur "
+        f"{t1 - t0:.2f} s, {clip.media_type} ({clip.path.suffix}) encode+verify "
+        f"{t2 - t1:.2f} s, {size / 1e6:.1f} MB"
     )
     return 0
 
