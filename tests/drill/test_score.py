@@ -8,7 +8,15 @@ import pytest
 
 from artguard.drill import gate
 from artguard.drill.result import DrillResult
-from artguard.drill.score import AlertSeen, IncidentSeen, Watched, detection, score, to_result
+from artguard.drill.score import (
+    AlertSeen,
+    IncidentSeen,
+    Scored,
+    Watched,
+    detection,
+    score,
+    to_result,
+)
 from artguard.site import load_site
 from artguard.twin.truth import GroundTruth
 
@@ -152,6 +160,14 @@ def test_unexplained_incidents_are_false_with_tier_and_nuisance_named() -> None:
     assert row["high_risk"] is True and row["incidents"][0]["id"] == "wc"
 
 
+def _drill(scored: Scored, days: float = 1) -> DrillResult:
+    """A drill result of ``days`` around ``scored`` (the other figures do not matter here)."""
+    end = s(days * 86_400)
+    return to_result(
+        scored, site_id="x", seed=1, days=days, start=T0, end=end, events=10, wall_seconds=1
+    )
+
+
 def test_gate_counts_high_risk_by_tier_per_site_day() -> None:
     found = [
         incident("hit", "theft_in_progress", alert("sensor_threshold", "gallery-1", 5)),
@@ -161,13 +177,7 @@ def test_gate_counts_high_risk_by_tier_per_site_day() -> None:
     ]
     scored = score([THEFT], found, SITE)
 
-    def result(days: float) -> DrillResult:
-        return to_result(
-            scored, site_id="x", seed=1, days=days, start=T0, end=s(days * 86_400),
-            events=10, wall_seconds=1.0,
-        )  # fmt: skip
-
-    one_day, two_days = result(1), result(2)
+    one_day, two_days = _drill(scored, 1), _drill(scored, 2)
     assert gate.false_high_risk_per_day(one_day) == 2
     assert gate.false_high_risk_per_day(two_days) == 1
     assert not gate.evaluate(one_day).passed  # 2 > 1 per day
@@ -184,16 +194,7 @@ def test_high_risk_starts_at_paging_a_guard(tier: str | None, high: bool) -> Non
 
 
 def test_gate_fails_a_drill_without_attacks_and_one_below_the_rate() -> None:
-    empty = to_result(
-        score([], [], SITE),
-        site_id="x",
-        seed=1,
-        days=1,
-        start=T0,
-        end=s(1),
-        events=0,
-        wall_seconds=1,
-    )
+    empty = _drill(score([], [], SITE))
     assert not gate.evaluate(empty).passed
     truths = [
         GroundTruth(
@@ -208,27 +209,9 @@ def test_gate_fails_a_drill_without_attacks_and_one_below_the_rate() -> None:
         incident(f"i{i}", "theft_in_progress", alert("x", "gallery-1", i * 3_600 + 1))
         for i in range(19)
     ]
-    nineteen = to_result(
-        score(truths, found, SITE),
-        site_id="x",
-        seed=1,
-        days=1,
-        start=T0,
-        end=s(1),
-        events=0,
-        wall_seconds=1,
-    )
+    nineteen = _drill(score(truths, found, SITE))
     assert nineteen.detection_rate == 0.95 and gate.evaluate(nineteen).passed
-    eighteen = to_result(
-        score(truths, found[:18], SITE),
-        site_id="x",
-        seed=1,
-        days=1,
-        start=T0,
-        end=s(1),
-        events=0,
-        wall_seconds=1,
-    )
+    eighteen = _drill(score(truths, found[:18], SITE))
     assert not gate.evaluate(eighteen).passed
 
 
